@@ -1,0 +1,45 @@
+# Nudge: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench emulator chat clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Set up and run Nudge locally on the embedded defaults (SQLite, local Chat API emulator, dev signing key).
+run: $(STAMP)
+	$(PY) -m devkit.local
+
+## Set up and run every check: ruff, mypy --strict, pytest (emulator-backed tests included).
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmarks; results go to bench/results.json.
+bench: $(STAMP)
+	$(PY) -m bench
+
+## The local Chat API emulator on its own.
+emulator: $(STAMP)
+	$(VENV)/bin/nudge emulator
+
+## Talk to the locally running app from the terminal.
+chat: $(STAMP)
+	$(VENV)/bin/nudge chat
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .nudge

@@ -1,0 +1,185 @@
+"""Every ``NUDGE_`` setting, read once from the environment.
+
+``Settings.from_env`` is pure (it takes a mapping) so tests build their own;
+``settings()`` caches the process-wide instance built from ``os.environ``.
+The README's Configuration table documents each field; keep them in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+CHAT_ISSUER = "chat@system.gserviceaccount.com"
+DEFAULT_CHAT_CERTS_URL = (
+    "https://www.googleapis.com/service_accounts/v1/metadata/x509/chat@system.gserviceaccount.com"
+)
+DEFAULT_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+DEFAULT_CHAT_API_ENDPOINT = "https://chat.googleapis.com/"
+DEFAULT_OAUTH_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+DEFAULT_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token"
+DEFAULT_OAUTH_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
+CHAT_BOT_SCOPE = "https://www.googleapis.com/auth/chat.bot"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A setting is present but cannot be understood."""
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _command_ids(raw: str) -> Mapping[str, int]:
+    """Parse ``/help=1,/remind=2`` into ``{"/help": 1, "/remind": 2}``."""
+    ids: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        name, sep, number = part.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise ConfigError(f"NUDGE_COMMAND_IDS entry {part!r} is not NAME=ID")
+        name = name.strip()
+        ids[name if name.startswith("/") else "/" + name] = int(number)
+    return ids
+
+
+def _scopes(raw: str) -> tuple[str, ...]:
+    scopes = []
+    for item in raw.replace(",", " ").split():
+        if not item.startswith("https://"):
+            item = "https://www.googleapis.com/auth/" + item
+        scopes.append(item)
+    return tuple(scopes)
+
+
+def read_secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret from ``NAME`` or from the file named by ``NAME_FILE``.
+
+    Cloud Functions mount Secret Manager secrets either way, so this one
+    function covers production and local runs alike.
+    """
+    value = env.get(name, "").strip()
+    if value:
+        return value
+    path = env.get(name + "_FILE", "").strip()
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Nudge's configuration. Every field maps to one ``NUDGE_`` variable."""
+
+    # Verification of incoming Chat requests.
+    chat_audience: str | None = None
+    chat_certs_url: str = DEFAULT_CHAT_CERTS_URL
+    oidc_certs_url: str = DEFAULT_OIDC_CERTS_URL
+    addon_service_account: str | None = None
+    verify_requests: bool = True
+    certs_min_refetch_seconds: int = 60
+    # The public URL of chat_app: add-on button actions and the OAuth redirect use it.
+    public_url: str | None = None
+    # Routing.
+    command_ids: Mapping[str, int] = field(default_factory=dict)
+    app_name: str = "Nudge"
+    max_body_bytes: int = 1_000_000
+    # Logging and tracing.
+    project_id: str | None = None
+    log_level: str = "INFO"
+    # The Chat API and app auth.
+    chat_api_endpoint: str = DEFAULT_CHAT_API_ENDPOINT
+    chat_scopes: tuple[str, ...] = (CHAT_BOT_SCOPE,)
+    service_account_file: str | None = None
+    # User OAuth.
+    oauth_auth_url: str = DEFAULT_OAUTH_AUTH_URL
+    oauth_token_url: str = DEFAULT_OAUTH_TOKEN_URL
+    oauth_revoke_url: str = DEFAULT_OAUTH_REVOKE_URL
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = None
+    token_key: str | None = None
+    # Storage.
+    database: str = ".nudge/nudge.db"
+    # Incoming webhook (a secret URL).
+    webhook_url: str | None = None
+
+    @property
+    def audience_is_project_number(self) -> bool:
+        """True when the audience is a project number, so Chat self-signs its JWTs."""
+        return bool(self.chat_audience) and str(self.chat_audience).isdigit()
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The URL Chat calls: ``NUDGE_PUBLIC_URL``, else a URL-shaped audience."""
+        if self.public_url:
+            return self.public_url
+        if self.chat_audience and not self.audience_is_project_number:
+            return self.chat_audience
+        return None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from an environment mapping; raises ConfigError on nonsense."""
+
+        def text(name: str, default: str | None = None) -> str | None:
+            raw = env.get(name, "").strip()
+            return raw or default
+
+        return cls(
+            chat_audience=text("NUDGE_CHAT_AUDIENCE"),
+            chat_certs_url=text("NUDGE_CHAT_CERTS_URL") or DEFAULT_CHAT_CERTS_URL,
+            oidc_certs_url=text("NUDGE_OIDC_CERTS_URL") or DEFAULT_OIDC_CERTS_URL,
+            addon_service_account=text("NUDGE_ADDON_SERVICE_ACCOUNT"),
+            verify_requests=_bool(env, "NUDGE_VERIFY_REQUESTS", True),
+            certs_min_refetch_seconds=_int(env, "NUDGE_CERTS_MIN_REFETCH_SECONDS", 60),
+            public_url=text("NUDGE_PUBLIC_URL"),
+            command_ids=_command_ids(env.get("NUDGE_COMMAND_IDS", "")),
+            app_name=text("NUDGE_APP_NAME") or "Nudge",
+            max_body_bytes=_int(env, "NUDGE_MAX_BODY_BYTES", 1_000_000),
+            project_id=text("NUDGE_PROJECT_ID")
+            or text("GOOGLE_CLOUD_PROJECT")
+            or text("GCLOUD_PROJECT"),
+            log_level=(text("NUDGE_LOG_LEVEL") or "INFO").upper(),
+            chat_api_endpoint=text("NUDGE_CHAT_API_ENDPOINT") or DEFAULT_CHAT_API_ENDPOINT,
+            chat_scopes=_scopes(env.get("NUDGE_CHAT_SCOPES", "")) or (CHAT_BOT_SCOPE,),
+            service_account_file=text("NUDGE_SERVICE_ACCOUNT_FILE"),
+            oauth_auth_url=text("NUDGE_OAUTH_AUTH_URL") or DEFAULT_OAUTH_AUTH_URL,
+            oauth_token_url=text("NUDGE_OAUTH_TOKEN_URL") or DEFAULT_OAUTH_TOKEN_URL,
+            oauth_revoke_url=text("NUDGE_OAUTH_REVOKE_URL") or DEFAULT_OAUTH_REVOKE_URL,
+            oauth_client_id=read_secret(env, "NUDGE_OAUTH_CLIENT_ID"),
+            oauth_client_secret=read_secret(env, "NUDGE_OAUTH_CLIENT_SECRET"),
+            token_key=read_secret(env, "NUDGE_TOKEN_KEY"),
+            database=text("NUDGE_DATABASE") or ".nudge/nudge.db",
+            webhook_url=read_secret(env, "NUDGE_WEBHOOK_URL"),
+        )
+
+
+@cache
+def settings() -> Settings:
+    """The process-wide settings, read from ``os.environ`` on first use."""
+    return Settings.from_env(os.environ)
