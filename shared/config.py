@@ -20,7 +20,7 @@ DEFAULT_CHAT_CERTS_URL = (
 DEFAULT_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 DEFAULT_CHAT_API_ENDPOINT = "https://chat.googleapis.com/"
 DEFAULT_OAUTH_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
-DEFAULT_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token"
+DEFAULT_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
 DEFAULT_OAUTH_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 CHAT_BOT_SCOPE = "https://www.googleapis.com/auth/chat.bot"
 
@@ -116,6 +116,8 @@ class Settings:
     chat_api_endpoint: str = DEFAULT_CHAT_API_ENDPOINT
     chat_scopes: tuple[str, ...] = (CHAT_BOT_SCOPE,)
     service_account_file: str | None = None
+    #: A fixed bearer token for the Chat API; only for the local emulator.
+    chat_api_token: str | None = None
     # User OAuth.
     oauth_auth_url: str = DEFAULT_OAUTH_AUTH_URL
     oauth_token_url: str = DEFAULT_OAUTH_TOKEN_URL
@@ -168,6 +170,7 @@ class Settings:
             chat_api_endpoint=text("NUDGE_CHAT_API_ENDPOINT") or DEFAULT_CHAT_API_ENDPOINT,
             chat_scopes=_scopes(env.get("NUDGE_CHAT_SCOPES", "")) or (CHAT_BOT_SCOPE,),
             service_account_file=text("NUDGE_SERVICE_ACCOUNT_FILE"),
+            chat_api_token=read_secret(env, "NUDGE_CHAT_API_TOKEN"),
             oauth_auth_url=text("NUDGE_OAUTH_AUTH_URL") or DEFAULT_OAUTH_AUTH_URL,
             oauth_token_url=text("NUDGE_OAUTH_TOKEN_URL") or DEFAULT_OAUTH_TOKEN_URL,
             oauth_revoke_url=text("NUDGE_OAUTH_REVOKE_URL") or DEFAULT_OAUTH_REVOKE_URL,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from types import MappingProxyType
 from typing import Any
 
@@ -148,7 +148,7 @@ class DateInput:
 
     @property
     def date(self) -> date:
-        return datetime.fromtimestamp(self.ms_since_epoch / 1000, tz=timezone.utc).date()
+        return datetime.fromtimestamp(self.ms_since_epoch / 1000, tz=UTC).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,7 @@ class DateTimeInput:
 
     @property
     def datetime(self) -> datetime:
-        return datetime.fromtimestamp(self.ms_since_epoch / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.ms_since_epoch / 1000, tz=UTC)
 
 
 FormInput = StringInput | DateInput | TimeInput | DateTimeInput
@@ -223,7 +223,7 @@ class Event:
     locale: str | None = None
     time_zone: TimeZone | None = None
     config_complete_redirect_url: str | None = None
-    raw: Mapping[str, Any] = field(default=_EMPTY, repr=False, compare=False)
+    raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
