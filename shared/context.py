@@ -1,0 +1,24 @@
+"""What a handler gets besides its event: settings, logging, services, routes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shared.config import Settings
+
+if TYPE_CHECKING:
+    from shared.router import Router
+    from shared.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Per-request context. ``services`` builds API clients and stores lazily."""
+
+    settings: Settings
+    correlation_id: str
+    router: Router
+    services: Services
+    log: logging.Logger
