@@ -21,12 +21,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A skipped emulator test is a failure on a machine that has gcloud."""
     if _skipped_emulator_tests and gcloud_available():
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        lines = "\n  ".join(_skipped_emulator_tests)
-        message = (
-            f"gcloud is installed, yet {len(_skipped_emulator_tests)} emulator-backed "
-            f"test(s) were skipped:\n  {lines}"
-        )
-        if reporter is not None:
-            reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped_emulator_tests and gcloud_available():
+        lines = "\n  ".join(_skipped_emulator_tests)
+        terminalreporter.write_line(
+            f"FAILED: gcloud is installed, yet {len(_skipped_emulator_tests)} emulator-backed "
+            f"test(s) were skipped:\n  {lines}",
+            red=True,
+        )
