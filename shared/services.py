@@ -30,7 +30,7 @@ class Services:
     def __init__(self, settings: Settings, **ready: Any) -> None:
         self.settings = settings
         self._ready: dict[str, Any] = dict(ready)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a service may build another while building
 
     def _get(self, name: str, build: Any) -> Any:
         value = self._ready.get(name)

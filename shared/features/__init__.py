@@ -14,13 +14,16 @@ from shared.services import Services
 
 def build_router() -> Router:
     """Every feature's routes in one router."""
-    from shared.features import basics
+    from shared.features import account, basics
 
     router = Router()
     router.include(basics.router)
+    router.include(account.router)
     return router
 
 
 def build_app(settings: Settings, *, services: Services | None = None) -> ChatApp:
-    """The Chat interaction app with every built-in feature."""
-    return ChatApp(build_router(), settings, services=services)
+    """The Chat interaction app with every built-in feature and its HTTP routes."""
+    from shared.auth.oauth import oauth_routes
+
+    return ChatApp(build_router(), settings, services=services, routes=oauth_routes())

@@ -1,0 +1,1 @@
+"""Credentials for the Chat API: the app's own (``app``) and errors that cross layers."""

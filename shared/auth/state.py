@@ -1,0 +1,133 @@
+"""The OAuth ``state`` parameter: signed, expiring, single-use, bound to a Chat user.
+
+``state`` round-trips through the user's browser and Google, so it carries
+everything the callback needs (who asked, for which scopes, where to send
+the browser afterwards) under an HMAC-SHA256 signature with a key derived
+from ``NUDGE_TOKEN_KEY``. It expires after ten minutes and its nonce is
+recorded when the callback uses it, so a replayed callback URL fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.store.base import NonceStore
+
+STATE_TTL_SECONDS = 600
+_PREFIX = b"nudge-oauth-state.v1."
+MAX_STATE_CHARS = 4096
+
+
+class StateError(Exception):
+    """The state is unusable. ``reason`` is one of ``malformed``, ``signature``,
+    ``expired`` or ``replayed``; ``str(exc)`` is safe to show the user."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthState:
+    """What a verified state says."""
+
+    user_name: str
+    scopes: tuple[str, ...]
+    redirect_after: str | None
+    nonce: str
+    expires_at: int
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class StateSigner:
+    """Signs with the first key, verifies with any (keys from ``TokenCipher.derive``)."""
+
+    def __init__(
+        self,
+        keys: Sequence[bytes],
+        nonces: NonceStore,
+        *,
+        ttl_seconds: int = STATE_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not keys:
+            raise ValueError("StateSigner needs at least one key")
+        self._keys = tuple(keys)
+        self._nonces = nonces
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    def _mac(self, key: bytes, payload: str) -> bytes:
+        return hmac.new(key, _PREFIX + payload.encode("ascii"), hashlib.sha256).digest()
+
+    def sign(self, user_name: str, scopes: Sequence[str], redirect_after: str | None) -> str:
+        """A fresh state for ``user_name`` asking for ``scopes``."""
+        body = {
+            "u": user_name,
+            "s": list(scopes),
+            "r": redirect_after,
+            "n": secrets.token_urlsafe(16),
+            "e": int(self._clock()) + self._ttl,
+        }
+        payload = _b64url(json.dumps(body, separators=(",", ":")).encode())
+        return f"{payload}.{_b64url(self._mac(self._keys[0], payload))}"
+
+    def verify(self, token: str) -> OAuthState:
+        """Check signature and expiry (without using the nonce up)."""
+        if not token or len(token) > MAX_STATE_CHARS or token.count(".") != 1:
+            raise StateError("malformed", "The sign-in link is malformed. Start again from Chat.")
+        payload, signature = token.split(".")
+        try:
+            given = _unb64url(signature)
+        except (binascii.Error, ValueError):
+            raise StateError(
+                "malformed", "The sign-in link is malformed. Start again from Chat."
+            ) from None
+        if not any(hmac.compare_digest(self._mac(k, payload), given) for k in self._keys):
+            raise StateError(
+                "signature", "The sign-in link was not issued by this app. Start again from Chat."
+            )
+        try:
+            body: Any = json.loads(_unb64url(payload))
+            state = OAuthState(
+                user_name=str(body["u"]),
+                scopes=tuple(str(s) for s in body["s"]),
+                redirect_after=str(body["r"]) if body.get("r") else None,
+                nonce=str(body["n"]),
+                expires_at=int(body["e"]),
+            )
+        except (binascii.Error, ValueError, KeyError, TypeError):
+            raise StateError(
+                "malformed", "The sign-in link is malformed. Start again from Chat."
+            ) from None
+        if self._clock() >= state.expires_at:
+            raise StateError(
+                "expired",
+                "The sign-in link has expired (they last 10 minutes). Start again from Chat.",
+            )
+        return state
+
+    def consume(self, token: str) -> OAuthState:
+        """Verify and use up the state; a second use raises ``StateError('replayed')``."""
+        state = self.verify(token)
+        if not self._nonces.use_nonce(state.nonce, float(state.expires_at)):
+            raise StateError(
+                "replayed", "This sign-in link has already been used. Start again from Chat."
+            )
+        return state

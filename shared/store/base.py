@@ -1,0 +1,53 @@
+"""Repository interfaces: what the app needs from storage, not how it is kept.
+
+``shared.store.sqlite.SqliteStore`` is the embedded default; a Firestore
+implementation can satisfy the same Protocols for multi-instance deployments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class StoredToken:
+    """A user's OAuth grant. ``sealed_refresh_token`` is ciphertext, never the token."""
+
+    user_name: str
+    sealed_refresh_token: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    email: str = ""
+    updated_at: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredToken(user_name={self.user_name!r}, scopes={sorted(self.scopes)!r}, "
+            f"email={self.email!r}, updated_at={self.updated_at!r})"
+        )
+
+
+class TokenStore(Protocol):
+    """Per-user OAuth grants, keyed by Chat user name (``users/{id}``)."""
+
+    def get_token(self, user_name: str) -> StoredToken | None: ...
+
+    def put_token(self, token: StoredToken) -> None:
+        """Insert or replace; refuses values that are not sealed."""
+        ...
+
+    def delete_token(self, user_name: str) -> bool:
+        """Remove the grant; True if there was one."""
+        ...
+
+
+class NonceStore(Protocol):
+    """Single-use markers (OAuth state nonces)."""
+
+    def use_nonce(self, nonce: str, expires_at: float) -> bool:
+        """Record ``nonce``; True the first time, False if it was already used."""
+        ...
+
+
+class Store(TokenStore, NonceStore, Protocol):
+    """Everything user auth needs from storage."""
