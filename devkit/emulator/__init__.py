@@ -1,0 +1,14 @@
+"""A local emulator of the Google Chat REST API (v1), the surface Nudge uses.
+
+``ChatEmulator`` runs it on loopback for tests and ``make run``;
+``main``/``serve`` run it in the foreground (``python -m devkit.emulator``).
+Routes, parameters and body schemas come from google-api-python-client's
+bundled ``chat.v1.json``.
+"""
+
+from __future__ import annotations
+
+from devkit.emulator.faults import FaultConfig
+from devkit.emulator.server import ChatEmulator, main, serve
+
+__all__ = ["ChatEmulator", "FaultConfig", "main", "serve"]

@@ -1,0 +1,37 @@
+"""``Core``: the emulator's shared parts (state, tokens, quotas, faults, journal)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from devkit.emulator.auth import TokenRegistry
+from devkit.emulator.faults import FaultConfig, Faults
+from devkit.emulator.journal import Journal
+from devkit.emulator.quotas import Quotas
+from devkit.emulator.state import State
+
+
+@dataclass
+class Core:
+    """Everything a request handler may touch; ``stop`` ends any hanging request early."""
+
+    state: State = field(default_factory=State)
+    tokens: TokenRegistry = field(default_factory=TokenRegistry)
+    quotas: Quotas = field(default_factory=Quotas)
+    faults: Faults = field(default_factory=Faults)
+    journal: Journal = field(default_factory=Journal)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def reset(self) -> None:
+        """Back to the seeded defaults: data, request log, stats, quota windows and faults.
+
+        Registered tokens, users added by tokeninfo, and whether quotas are
+        enabled survive a reset.
+        """
+        with self.state.lock:
+            self.state.clear()
+            self.state.seed_defaults()
+        self.quotas.reset()
+        self.faults.configure(FaultConfig())
+        self.journal.reset()

@@ -1,0 +1,313 @@
+"""``ChatEmulator`` (background server for tests and ``make run``) and the CLI ``main``."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import signal
+import sys
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from types import FrameType, TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from devkit.emulator.app import EmulatorApp
+from devkit.emulator.auth import Kind, TokenRegistry
+from devkit.emulator.core import Core
+from devkit.emulator.faults import FaultConfig, Faults
+from devkit.emulator.inspection import seed_space, space_messages, space_transcript
+from devkit.emulator.quotas import Quotas
+from devkit.emulator.state import DEFAULT_SPACE
+
+DEFAULT_PORT = 8090
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No per-request access log (``/_emulator/requests`` has it)."""
+
+
+def _space(space: str) -> str:
+    return space if space.startswith("spaces/") else f"spaces/{space}"
+
+
+def _check_loopback(host: str) -> None:
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"the emulator only listens on loopback (127.0.0.1), not {host!r}")
+
+
+def _fault_config(faults: FaultConfig | Mapping[str, Any] | None) -> FaultConfig:
+    if faults is None:
+        return FaultConfig()
+    if isinstance(faults, FaultConfig):
+        return faults
+    return FaultConfig.from_json(dict(faults))
+
+
+class ChatEmulator:
+    """A local Chat REST API (v1) on loopback, seeded with ``spaces/AAAA`` and ``spaces/DM1``.
+
+    Use as a context manager or call ``start()``/``stop()``. ``url`` is the
+    value for ``client_options={"api_endpoint": emu.url}``.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        quotas: bool = False,
+        faults: FaultConfig | Mapping[str, Any] | None = None,
+        tokeninfo_url: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        _check_loopback(host)
+        self.host = host
+        self._port = port
+        self.verbose = verbose
+        self.core = Core(
+            tokens=TokenRegistry(tokeninfo_url),
+            quotas=Quotas(quotas),
+            faults=Faults(_fault_config(faults)),
+        )
+        self.core.state.seed_defaults()
+        self.app = EmulatorApp(self.core)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> ChatEmulator:
+        """Listen and serve on a daemon thread; returns ``self``."""
+        if self._server is not None:
+            return self
+        self.core.stop.clear()
+        handler = WSGIRequestHandler if self.verbose else _QuietHandler
+        server = make_server(
+            self.host, self._port, self.app, threaded=True, request_handler=handler
+        )
+        self._server = server
+        self._port = server.server_port
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="chat-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; requests hanging on a fault end at once."""
+        self.core.stop.set()
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> ChatEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT/``: the Chat API root (paths are ``v1/spaces/…``)."""
+        return f"http://{self.host}:{self._port}/"
+
+    def webhook_url(self, space: str = DEFAULT_SPACE) -> str:
+        """The incoming-webhook URL of ``space`` (it holds the secret key and token)."""
+        with self.core.state.lock:
+            found = self.core.state.require_space(_space(space))
+            key, token = found.webhook_key, found.webhook_token
+        if not key:
+            raise ValueError(f"{space} has no webhook")
+        return f"{self.url}v1/{found.name}/messages?key={key}&token={token}"
+
+    # --- inspection and control ------------------------------------------------------
+
+    def messages(self, space: str = DEFAULT_SPACE) -> list[dict[str, Any]]:
+        """Every message in ``space`` (``"AAAA"`` or ``"spaces/AAAA"``), with ``deleted``."""
+        return space_messages(self.core.state, _space(space))
+
+    def transcript(self, space: str = DEFAULT_SPACE) -> str:
+        return space_transcript(self.core.state, _space(space))
+
+    def stats(self) -> dict[str, Any]:
+        return self.core.journal.stats()
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self.core.journal.requests()
+
+    def reset(self) -> None:
+        """Back to the seeded defaults (tokens and the quota switch survive)."""
+        self.core.reset()
+
+    def set_faults(
+        self, config: FaultConfig | Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        """Replace the fault settings, e.g. ``set_faults(error_rate=1, statuses=[503])``.
+
+        Without arguments, all faults are cleared.
+        """
+        merged = dict(_fault_config(config).to_json()) if config is not None else {}
+        merged.update(kwargs)
+        self.core.faults.configure(FaultConfig.from_json(merged))
+
+    def set_quotas(self, enabled: bool = True) -> None:
+        self.core.quotas.enabled = enabled
+        self.core.quotas.reset()
+
+    def add_space(
+        self,
+        name: str,
+        *,
+        display_name: str = "",
+        space_type: str = "SPACE",
+        members: Iterable[Any] = (),
+        webhook_key: str | None = None,
+        webhook_token: str | None = None,
+        app_member: bool = True,
+    ) -> dict[str, Any]:
+        """Seed a space; ``members`` are ``users/{id}``, emails, or dicts
+        ``{name|email, displayName, autoAccept, state, role}``."""
+        return seed_space(
+            self.core.state,
+            {
+                "name": name,
+                "displayName": display_name,
+                "spaceType": space_type,
+                "members": list(members),
+                "webhook": {"key": webhook_key, "token": webhook_token},
+                "appMember": app_member,
+            },
+        )
+
+    def add_user(
+        self,
+        name: str,
+        *,
+        email: str | None = None,
+        display_name: str = "",
+        auto_accept: bool = True,
+    ) -> None:
+        """Add a user to the directory (``auto_accept=False``: new memberships are INVITED)."""
+        self.core.state.add_user(name, email, display_name, auto_accept)
+
+    def register_token(
+        self,
+        token: str,
+        *,
+        kind: Kind = "user",
+        user: str | None = None,
+        scopes: Sequence[str] = (),
+        display_name: str | None = None,
+        email: str | None = None,
+    ) -> None:
+        """Map a bearer token to the app or a user, with OAuth scopes (short or full)."""
+        principal = self.core.tokens.register(
+            token, kind=kind, user=user, scopes=scopes, display_name=display_name, email=email
+        )
+        if principal.kind == "user":
+            with self.core.state.lock:
+                if principal.user not in self.core.state.users:
+                    self.core.state.add_user(principal.user, email, display_name or "")
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    *,
+    quotas: bool = False,
+    faults: FaultConfig | Mapping[str, Any] | None = None,
+    tokeninfo_url: str | None = None,
+    verbose: bool = False,
+) -> int:
+    """Run the emulator in the foreground until Ctrl-C or SIGTERM."""
+    emulator = ChatEmulator(
+        host, port, quotas=quotas, faults=faults, tokeninfo_url=tokeninfo_url, verbose=verbose
+    )
+    done = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    emulator.start()
+    print(
+        f"Chat API emulator listening on {emulator.url}  (quotas {'on' if quotas else 'off'})\n"
+        f"  client_options={{'api_endpoint': '{emulator.url}'}}\n"
+        f"  transcript: {emulator.url}_emulator/spaces/AAAA/transcript\n"
+        f"  webhook:    {emulator.url}v1/spaces/AAAA/messages?key=…&token=…\n"
+        "Ctrl-C stops it.",
+        flush=True,
+    )
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m devkit.emulator [--host H] [--port P] [--quotas] [--latency-ms N] …``."""
+    parser = argparse.ArgumentParser(prog="python -m devkit.emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    parser.add_argument("--quotas", action="store_true", help="enforce 1 write/s per space")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests failed")
+    parser.add_argument(
+        "--statuses", default="503", help="comma-separated codes for --error-rate (default 503)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="fault RNG seed")
+    parser.add_argument("--tokeninfo-url", default=None, help="introspect unknown tokens here")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    try:
+        faults = FaultConfig(
+            error_rate=args.error_rate,
+            statuses=[int(s) for s in args.statuses.split(",") if s.strip()],
+            latency_ms=args.latency_ms,
+            seed=args.seed,
+        )
+        faults.check()
+        return serve(
+            args.host,
+            args.port,
+            quotas=args.quotas,
+            faults=faults,
+            tokeninfo_url=args.tokeninfo_url,
+            verbose=args.verbose,
+        )
+    except (ValueError, OSError) as exc:
+        print(f"emulator: {exc}", file=sys.stderr)
+        return 2

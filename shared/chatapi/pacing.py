@@ -1,0 +1,112 @@
+"""Client-side pacing of message writes, so quotas are rarely hit at all.
+
+Chat allows one write per second per space (shared by every app in it) and
+3,000 message writes per minute per project (REFERENCE 3.6). ``Pacer`` keeps
+a next-allowed timestamp per space and a sliding window of project writes.
+Each caller *reserves* a send time under a short lock, then sleeps outside
+it: callers in one space queue one second apart, callers in different spaces
+never wait for each other (until the project budget runs out).
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections.abc import Callable
+
+
+class PacingTimeout(Exception):
+    """The next free slot is later than the caller's deadline; nothing was reserved."""
+
+    def __init__(self, space: str, wait: float) -> None:
+        self.space = space
+        self.wait = wait
+        super().__init__(f"pacing {space}: next write slot is {wait:.2f}s away, more than allowed")
+
+
+class Pacer:
+    """Spaces writes per space and caps them per project; thread-safe.
+
+    ``interval`` is the per-space spacing, plus ``slack`` for the jitter between
+    sending and the server admitting a request (measured at up to ~100 ms when
+    many spaces start at once), so writes also *arrive* a second apart.
+    ``project_limit`` writes are allowed in any ``window`` seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        interval: float = 1.0,
+        slack: float = 0.1,
+        project_limit: int = 3000,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if interval < 0 or slack < 0 or project_limit < 1 or window <= 0:
+            raise ValueError("interval/slack >= 0, project_limit >= 1 and window > 0 required")
+        self.interval = interval + slack
+        self.project_limit = project_limit
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+        # Sorted reserved send times; only the newest ``project_limit`` matter.
+        self._sent: list[float] = []
+
+    def reserve(self, space: str, *, max_wait: float | None = None) -> float:
+        """Reserve the earliest allowed send time for a write to ``space``; returns it.
+
+        Raises ``PacingTimeout`` (reserving nothing) if that is more than
+        ``max_wait`` seconds away.
+        """
+        with self._lock:
+            now = self._clock()
+            at = max(now, self._next.get(space, now))
+            if len(self._sent) >= self.project_limit:
+                # Every window holding ``at`` then has at most project_limit writes:
+                # only writes after _sent[-limit] can share it, and there are limit-1.
+                at = max(at, self._sent[-self.project_limit] + self.window)
+            if max_wait is not None and at - now > max_wait:
+                raise PacingTimeout(space, at - now)
+            self._next[space] = at + self.interval
+            bisect.insort(self._sent, at)
+            if len(self._sent) > self.project_limit:
+                del self._sent[: len(self._sent) - self.project_limit]
+            self._forget_idle_spaces(now)
+            return at
+
+    def acquire(self, space: str, *, max_wait: float | None = None) -> float:
+        """Wait for this caller's slot in ``space``; returns the seconds waited."""
+        at = self.reserve(space, max_wait=max_wait)
+        wait = at - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+        return max(0.0, wait)
+
+    def penalize(self, space: str, seconds: float | None = None) -> None:
+        """After a 429 in ``space``: its next write waits ``seconds`` (default: interval)."""
+        with self._lock:
+            now = self._clock()
+            wait = self.interval if seconds is None else max(seconds, 0.0)
+            self._next[space] = max(self._next.get(space, now), now + wait)
+
+    def _forget_idle_spaces(self, now: float) -> None:
+        # Bounded memory: drop spaces whose next slot is already in the past.
+        if len(self._next) > 10_000:
+            self._next = {s: t for s, t in self._next.items() if t > now}
+
+
+_default: Pacer | None = None
+_default_lock = threading.Lock()
+
+
+def default_pacer() -> Pacer:
+    """The process-wide pacer: quotas are per space and per project, not per client."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Pacer()
+        return _default
