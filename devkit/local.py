@@ -2,13 +2,20 @@
 
 It starts, all on 127.0.0.1, the certs server that publishes the development
 signing key, the Chat API emulator, a fake Google OAuth server and the
-``chat_app`` function under functions-framework, then waits for Ctrl-C.
-Verification stays on: local events are signed with the development key.
+``chat_app`` function under functions-framework, then waits for Ctrl-C (or
+SIGTERM). Verification stays on: local events are signed with the development key.
+
+Ports and the state directory come from the environment, read when asked for
+(not at import), so ``make run`` and the ``nudge`` CLI agree as long as they
+see the same variables: ``NUDGE_LOCAL_APP_PORT`` (8080),
+``NUDGE_LOCAL_EMULATOR_PORT`` (8090), ``NUDGE_LOCAL_CERTS_PORT`` (8091),
+``NUDGE_LOCAL_OAUTH_PORT`` (8092) and ``NUDGE_LOCAL_DIR`` (``.nudge``).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import signal
@@ -17,28 +24,74 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 from devkit.devkey import load_or_create
+from shared.config import ConfigError
 
-STATE_DIR = Path(os.environ.get("NUDGE_LOCAL_DIR", ".nudge"))
+#: The repository root (where ``main.py`` lives).
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATE_DIR = ".nudge"
 #: Command IDs as they would be configured in the Chat API console.
 LOCAL_COMMAND_IDS = "/help=1,/connect=2,/logout=3,/invite=4"
+#: ``(environment variable, default)`` of each port.
+PORT_VARIABLES = {
+    "app_port": ("NUDGE_LOCAL_APP_PORT", 8080),
+    "emulator_port": ("NUDGE_LOCAL_EMULATOR_PORT", 8090),
+    "certs_port": ("NUDGE_LOCAL_CERTS_PORT", 8091),
+    "oauth_port": ("NUDGE_LOCAL_OAUTH_PORT", 8092),
+}
+EXIT_FAILED, EXIT_CONFIG = 1, 3
+
+
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``NUDGE_LOCAL_DIR`` (default ``.nudge``) as an absolute path."""
+    env = os.environ if env is None else env
+    return Path(env.get("NUDGE_LOCAL_DIR", "").strip() or DEFAULT_STATE_DIR).resolve()
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"{name} must be a port number (1-65535), not {raw!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
 class LocalStack:
-    """Where each local part listens; the CLI reads the same values."""
+    """Where each local part listens; the CLI reads the same values (``from_env``)."""
 
     host: str = "127.0.0.1"
-    app_port: int = int(os.environ.get("NUDGE_LOCAL_APP_PORT", "8080"))
-    emulator_port: int = int(os.environ.get("NUDGE_LOCAL_EMULATOR_PORT", "8090"))
-    certs_port: int = int(os.environ.get("NUDGE_LOCAL_CERTS_PORT", "8091"))
-    oauth_port: int = int(os.environ.get("NUDGE_LOCAL_OAUTH_PORT", "8092"))
+    app_port: int = 8080
+    emulator_port: int = 8090
+    certs_port: int = 8091
+    oauth_port: int = 8092
     #: A made-up project number: local events use project-number verification.
     audience: str = "424242424242"
+    state_dir: Path = field(default_factory=lambda: Path(DEFAULT_STATE_DIR).resolve())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LocalStack:
+        """The stack described by ``NUDGE_LOCAL_*``; raises ``ConfigError`` on a bad port."""
+        env = os.environ if env is None else env
+        values = env
+
+        def port(attr: str) -> int:
+            name, default = PORT_VARIABLES[attr]
+            return _port(values, name, default)
+
+        return cls(
+            app_port=port("app_port"),
+            emulator_port=port("emulator_port"),
+            certs_port=port("certs_port"),
+            oauth_port=port("oauth_port"),
+            state_dir=state_dir(env),
+        )
 
     @property
     def app_url(self) -> str:
@@ -56,30 +109,46 @@ class LocalStack:
     def oauth_url(self) -> str:
         return f"http://{self.host}:{self.oauth_port}"
 
+    def overrides(self) -> dict[str, str]:
+        """The ``NUDGE_LOCAL_*`` variables that differ from the defaults."""
+        default = LocalStack()
+        found = {
+            name: str(getattr(self, attr))
+            for attr, (name, _) in PORT_VARIABLES.items()
+            if getattr(self, attr) != getattr(default, attr)
+        }
+        if self.state_dir != default.state_dir:
+            found["NUDGE_LOCAL_DIR"] = str(self.state_dir)
+        return found
 
-LOCAL = LocalStack()
 
-
-def token_key(directory: Path = STATE_DIR) -> str:
+def token_key(directory: Path | None = None) -> str:
     """The local refresh-token encryption key, made on first use (0600)."""
+    directory = state_dir() if directory is None else directory
     path = directory / "token.key"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(base64.b64encode(secrets.token_bytes(32)).decode())
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(base64.b64encode(secrets.token_bytes(32)).decode())
     return path.read_text().strip()
 
 
 def app_environment(
-    stack: LocalStack = LOCAL, base: Mapping[str, str] | None = None
+    stack: LocalStack | None = None, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The environment ``chat_app`` runs with locally: every Google endpoint on loopback."""
     env = dict(os.environ if base is None else base)
+    stack = LocalStack.from_env(env) if stack is None else stack
     env.update(
         {
             "NUDGE_CHAT_AUDIENCE": stack.audience,
             "NUDGE_CHAT_CERTS_URL": stack.certs_url,
+            "NUDGE_VERIFY_REQUESTS": "true",
             "NUDGE_PUBLIC_URL": stack.app_url.rstrip("/"),
             "NUDGE_CHAT_API_ENDPOINT": stack.emulator_url,
             "NUDGE_OAUTH_AUTH_URL": f"{stack.oauth_url}/o/oauth2/v2/auth",
@@ -87,81 +156,147 @@ def app_environment(
             "NUDGE_OAUTH_REVOKE_URL": f"{stack.oauth_url}/revoke",
             "NUDGE_OAUTH_CLIENT_ID": "local-client.apps.googleusercontent.com",
             "NUDGE_OAUTH_CLIENT_SECRET": "local-client-secret",
-            "NUDGE_TOKEN_KEY": token_key(),
-            "NUDGE_DATABASE": str(STATE_DIR / "nudge.db"),
+            "NUDGE_TOKEN_KEY": token_key(stack.state_dir),
+            "NUDGE_DATABASE": str(stack.state_dir / "nudge.db"),
             "NUDGE_CHAT_API_TOKEN": "local-app-token",
             "NUDGE_COMMAND_IDS": LOCAL_COMMAND_IDS,
         }
     )
+    # File variants would win over nothing but confuse readers; the values above are final.
+    for name in (
+        "NUDGE_TOKEN_KEY_FILE",
+        "NUDGE_CHAT_API_TOKEN_FILE",
+        "NUDGE_OAUTH_CLIENT_ID_FILE",
+        "NUDGE_OAUTH_CLIENT_SECRET_FILE",
+    ):
+        env.pop(name, None)
     return env
 
 
-def _wait_until_up(url: str, seconds: float = 20.0) -> bool:
+def _wait_until_up(url: str, app: subprocess.Popen[bytes], seconds: float = 30.0) -> bool:
+    """True once ``url`` answers anything; False if ``app`` exits or time runs out."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and app.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
                 return True
         except urllib.error.HTTPError:
-            return True  # it answered
+            return True  # it answered (401 without a token)
         except OSError:
             time.sleep(0.1)
     return False
 
 
-def main() -> int:
-    """Run the local stack until Ctrl-C."""
-    from devkit.certs_server import CertsServer
-    from devkit.emulator import ChatEmulator
-    from devkit.oauth_server import OAuthServer
-
-    stack = LOCAL
-    key = load_or_create(STATE_DIR)
-    certs = CertsServer(key, host=stack.host, port=stack.certs_port).start()
-    oauth = OAuthServer(host=stack.host, port=stack.oauth_port).start()
-    emulator = ChatEmulator(
-        host=stack.host, port=stack.emulator_port, tokeninfo_url=f"{stack.oauth_url}/tokeninfo"
-    )
-    emulator.start()
-    command = [
-        sys.executable, "-m", "functions_framework",
-        "--target", "chat_app", "--source", "main.py",
-        "--host", stack.host, "--port", str(stack.app_port),
-    ]  # fmt: skip
-    app = subprocess.Popen(command, env=app_environment(stack))
+def _stop_process_group(app: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM the functions-framework group (gunicorn and its workers); SIGKILL if it hangs."""
+    if app.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(app.pid, signal.SIGTERM)
     try:
-        if not _wait_until_up(stack.app_url):
-            print("chat_app did not start; see the output above.", file=sys.stderr)
-            return 1
-        print(
-            f"""
+        app.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(app.pid, signal.SIGKILL)  # the group still exists: its leader is unreaped
+        app.wait()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _banner(stack: LocalStack) -> str:
+    exports = " ".join(f"{k}={v}" for k, v in sorted(stack.overrides().items()))
+    prefix = f"{exports} " if exports else ""
+    return f"""
 Nudge is running locally (Ctrl-C stops it):
   chat_app          {stack.app_url}   (verification ON, audience {stack.audience})
   Chat API emulator {stack.emulator_url}
   transcript        {stack.emulator_url}_emulator/spaces/AAAA/transcript
   certs server      {stack.certs_url}
   OAuth server      {stack.oauth_url}
+  state             {stack.state_dir}
 
 Try next, in another terminal:
-  .venv/bin/nudge chat             # talk to Nudge; type /help
-  .venv/bin/nudge event /help      # send one signed event and print the reply
-""",
-            flush=True,
-        )
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+  {prefix}.venv/bin/nudge chat             # talk to Nudge; type /help
+  {prefix}.venv/bin/nudge event /help      # send one signed event and print the reply
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the local stack until Ctrl-C or SIGTERM; 0 on a clean stop."""
+    from devkit.certs_server import CertsServer
+    from devkit.emulator import ChatEmulator
+    from devkit.oauth_server import OAuthServer
+
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv:
+        print(__doc__, file=sys.stderr if argv[0] not in ("-h", "--help") else sys.stdout)
+        return 0 if argv[0] in ("-h", "--help") else 2
+    try:
+        stack = LocalStack.from_env()
+        env = app_environment(stack)
+    except ConfigError as exc:
+        print(f"nudge local: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Installed explicitly: a shell that backgrounds us (`&`) may have ignored SIGINT.
+    previous_int = signal.signal(signal.SIGINT, _interrupt)
+    stops: list[Callable[[], None]] = []
+    app: subprocess.Popen[bytes] | None = None
+    try:
+        key = load_or_create(stack.state_dir)
+        part = "certs server"
+        try:
+            certs = CertsServer(key, host=stack.host, port=stack.certs_port).start()
+            stops.append(certs.stop)
+            part = "OAuth server"
+            oauth = OAuthServer(host=stack.host, port=stack.oauth_port).start()
+            stops.append(oauth.stop)
+            part = "Chat API emulator"
+            emulator = ChatEmulator(
+                host=stack.host,
+                port=stack.emulator_port,
+                tokeninfo_url=f"{stack.oauth_url}/tokeninfo",
+            ).start()
+            stops.append(emulator.stop)
+        except OSError as exc:
+            print(
+                f"nudge local: the {part} cannot listen on {stack.host}: {exc.strerror or exc}. "
+                "Stop whatever uses the port or choose others with NUDGE_LOCAL_*_PORT.",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        command = [
+            sys.executable, "-m", "functions_framework",
+            "--target", "chat_app", "--source", str(ROOT / "main.py"),
+            "--host", stack.host, "--port", str(stack.app_port),
+        ]  # fmt: skip
+        # A session of its own: Ctrl-C reaches only this process, which then
+        # stops gunicorn and its workers as a group (no orphans).
+        app = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+        if not _wait_until_up(stack.app_url, app):
+            print(
+                f"nudge local: chat_app did not start on {stack.app_url}; see the output above.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        print(_banner(stack), flush=True)
         app.wait()
-        return app.returncode
+        print(f"nudge local: chat_app exited with status {app.returncode}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
+        print("\nStopping Nudge.", flush=True)
         return 0
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            app.kill()
-        emulator.stop()
-        oauth.stop()
-        certs.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut cleanup
+        if app is not None:
+            _stop_process_group(app)
+        for stop in reversed(stops):
+            stop()
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,17 @@ from typing import Any
 _TAGS = re.compile(r"<(/?)(b|i|u|s|strike|font|br|a)\b[^>]*>", re.IGNORECASE)
 
 
+_LINK = re.compile(
+    r"""<a\b[^>]*\bhref=["']([^"']*)["'][^>]*>(.*?)</a>""", re.IGNORECASE | re.DOTALL
+)
+
+
 def plain(text: str) -> str:
-    """Card text (a little HTML) as plain terminal text."""
+    """Card text (a little HTML) as plain terminal text; links keep their URL."""
     text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
+    text = _LINK.sub(
+        lambda m: m.group(2) if m.group(2) == m.group(1) else f"{m.group(2)} ({m.group(1)})", text
+    )
     return html.unescape(_TAGS.sub("", text))
 
 
@@ -116,7 +124,8 @@ def response_lines(body: Mapping[str, Any]) -> Iterator[str]:
             yield f"[dialog closed] {note}".rstrip()
         return
     if kind == "REQUEST_CONFIG" or "basicAuthorizationPrompt" in body:
-        url = action_response.get("url") or body["basicAuthorizationPrompt"].get("authorizationUrl")
+        prompt = body.get("basicAuthorizationPrompt") or {}
+        url = action_response.get("url") or prompt.get("authorizationUrl") or "(no URL given)"
         yield f"(only visible to you) Nudge needs your permission: open {url}"
         return
     if kind == "UPDATE_WIDGET":
