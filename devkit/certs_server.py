@@ -14,15 +14,17 @@ import json
 import threading
 from collections.abc import Iterable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from devkit.devkey import DevKey
+from devkit.loopback import LoopbackServer
 
 
-class CertsServer:
+class CertsServer(LoopbackServer):
     """Serves the given keys on ``host:port`` (port 0 picks a free one) in a thread."""
+
+    thread_name = "nudge-certs-server"
 
     def __init__(
         self,
@@ -39,12 +41,9 @@ class CertsServer:
         """When set, every request gets this status and no body (simulates an outage)."""
         self.hits = 0
         self.paths: list[str] = []
-        self._host = host
-        self._port = port
+        super().__init__(host, port)
         self._keys: tuple[DevKey, ...] = (keys,) if isinstance(keys, DevKey) else tuple(keys)
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- keys
 
@@ -77,14 +76,6 @@ class CertsServer:
     # -- lifecycle
 
     @property
-    def url(self) -> str:
-        """``http://host:port`` of the running server."""
-        if self._httpd is None:
-            raise RuntimeError("CertsServer is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def certs_url(self) -> str:
         """The ``{kid: PEM}`` endpoint."""
         return self.url + "/certs"
@@ -93,47 +84,6 @@ class CertsServer:
     def jwks_url(self) -> str:
         """The JWKS endpoint."""
         return self.url + "/jwks"
-
-    def start(self) -> CertsServer:
-        """Bind and serve in a daemon thread; returns self."""
-        if self._httpd is not None:
-            return self
-        server = self
-
-        class Handler(_Handler):
-            owner = server
-
-        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="nudge-certs-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> CertsServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _record(self, path: str) -> None:
         with self._lock:
@@ -176,3 +126,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests don't want access logs on stderr."""
+
+
+CertsServer.handler = _Handler

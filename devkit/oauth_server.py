@@ -30,9 +30,10 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from devkit.loopback import LoopbackServer
 
 DEFAULT_USER_ID = "100000000000000000001"
 DEFAULT_EMAIL = "dev@example.com"
@@ -90,8 +91,10 @@ class _State:
     access: dict[str, _Access] = field(default_factory=dict)
 
 
-class OAuthServer:
+class OAuthServer(LoopbackServer):
     """The fake authorization server on ``host:port`` (port 0 picks a free one)."""
+
+    thread_name = "nudge-oauth-server"
 
     def __init__(
         self,
@@ -109,11 +112,9 @@ class OAuthServer:
         """``(method, path)`` of every request, in order."""
         self.last_authorization: dict[str, str] = {}
         """The query of the latest ``/o/oauth2/v2/auth`` request."""
-        self._host, self._port = host, port
+        super().__init__(host, port)
         self._state = _State(user_id=user_id, email=email)
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- behaviour ----------------------------------------------------------------
 
@@ -154,13 +155,6 @@ class OAuthServer:
     # --- lifecycle ----------------------------------------------------------------
 
     @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("OAuthServer is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def auth_url(self) -> str:
         return self.url + "/o/oauth2/v2/auth"
 
@@ -188,46 +182,6 @@ class OAuthServer:
         if self.client_secret:
             env["NUDGE_OAUTH_CLIENT_SECRET"] = self.client_secret
         return env
-
-    def start(self) -> OAuthServer:
-        """Bind and serve in a daemon thread; returns self."""
-        if self._httpd is not None:
-            return self
-        owner = self
-
-        class Handler(_Handler):
-            server_owner = owner
-
-        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="nudge-oauth-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> OAuthServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- the "browser" --------------------------------------------------------------
 
@@ -392,7 +346,7 @@ def follow_once(url: str, *, timeout: float = 5.0) -> tuple[int, str]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server_owner: OAuthServer
+    owner: OAuthServer
     server_version = "nudge-fake-oauth/1"
 
     def _query(self) -> dict[str, str]:
@@ -404,7 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
         return {**self._query(), **dict(urllib.parse.parse_qsl(raw))}
 
     def do_GET(self) -> None:
-        owner = self.server_owner
+        owner = self.owner
         path = urllib.parse.urlsplit(self.path).path
         owner.requests.append(("GET", path))
         if path == "/o/oauth2/v2/auth":
@@ -421,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.NOT_FOUND, {"error": "not_found"})
 
     def do_POST(self) -> None:
-        owner = self.server_owner
+        owner = self.owner
         path = urllib.parse.urlsplit(self.path).path
         owner.requests.append(("POST", path))
         form = self._form()
@@ -451,3 +405,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests don't want access logs on stderr."""
+
+
+OAuthServer.handler = _Handler
