@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -46,6 +47,15 @@ def _wait(url: str) -> None:
     raise RuntimeError("the emulator did not start")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process, from /proc (``None`` where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def messages_under_quotas() -> Iterator[Record]:
     import google.oauth2.credentials
 
@@ -86,12 +96,14 @@ def messages_under_quotas() -> Iterator[Record]:
                     failed += 1
             return limited, failed
 
+        cpu_before = _cpu_seconds(emulator.pid)
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=SPACES) as pool:
             for limited, failed in pool.map(post_all, spaces):
                 surfaced_429 += limited
                 failures += failed
         wall = time.monotonic() - started
+        cpu_after = _cpu_seconds(emulator.pid)
         with urllib.request.urlopen(url + "_emulator/stats", timeout=5) as response:
             stats = json.loads(response.read())
     finally:
@@ -100,6 +112,9 @@ def messages_under_quotas() -> Iterator[Record]:
     minimum = per_space / 1.0  # messages per space / 1 write per second
     ratio = wall / minimum
     print(f"  emulator stats: {json.dumps(stats, sort_keys=True)}")
+    if cpu_before is not None and cpu_after is not None and stats.get("api_requests"):
+        per_request = (cpu_after - cpu_before) * 1000 / stats["api_requests"]
+        print(f"  emulator CPU: {per_request:.2f} ms per API request")
     yield Record(
         "messages under quotas",
         round(wall, 2),

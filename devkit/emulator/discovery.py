@@ -28,8 +28,12 @@ SCOPE_PREFIX = "https://www.googleapis.com/auth/"
 _MAX_SHOWN = 80
 
 
+@functools.lru_cache(maxsize=4096)
 def snake(name: str) -> str:
-    """``cardsV2`` -> ``cards_v2``; dotted names convert per segment."""
+    """``cardsV2`` -> ``cards_v2``; dotted names convert per segment.
+
+    Cached: it is called with the document's own field and parameter names.
+    """
     return ".".join(re.sub(r"(?<!^)(?=[A-Z])", "_", part).lower() for part in name.split("."))
 
 
@@ -95,6 +99,10 @@ class Discovery:
                 request_ref=(desc.get("request") or {}).get("$ref"),
                 scopes=frozenset(desc.get("scopes", ())),
             )
+        # Precomputed once, not per request: query parameters with their snake_case
+        # aliases per method, and the accepted key -> field name map per schema.
+        self._query = {m.id: self._query_aliases(m) for m in self.methods.values()}
+        self._fields = {ref: self._field_names(schema) for ref, schema in self.schemas.items()}
 
     @classmethod
     def _walk(cls, node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Json]]:
@@ -121,6 +129,23 @@ class Discovery:
         params = {k: v for k, v in method.parameters.items() if v.get("location") == "query"}
         return {**self.global_parameters, **params}
 
+    def _query_aliases(self, method: Method) -> tuple[dict[str, Mapping[str, Any]], dict[str, str]]:
+        allowed = self.query_parameters(method)
+        alias: dict[str, str] = {}
+        for name in allowed:
+            alias[name] = name
+            alias.setdefault(snake(name), name)
+        return allowed, alias
+
+    @staticmethod
+    def _field_names(schema: Mapping[str, Any]) -> dict[str, str]:
+        """Accepted JSON keys (camelCase, or snake_case unless taken) -> field name."""
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        names = {name: name for name in properties}
+        for name in properties:
+            names.setdefault(snake(name), name)
+        return names
+
     def parse_query(
         self,
         method: Method,
@@ -129,11 +154,8 @@ class Discovery:
         extra: Iterable[str] = (),
     ) -> Json:
         """Typed query parameters keyed by their discovery name; raises 400 on any error."""
-        allowed = self.query_parameters(method)
-        alias: dict[str, str] = {}
-        for name in allowed:
-            alias[name] = name
-            alias.setdefault(snake(name), name)
+        known = self._query.get(method.id)
+        allowed, alias = known if known is not None else self._query_aliases(method)
         extras = set(extra)
         values: Json = {}
         errors: list[str] = []
@@ -210,9 +232,7 @@ class Discovery:
             return None
         schema = self.schemas[ref]
         properties: Mapping[str, Mapping[str, Any]] = schema.get("properties", {})
-        names = {name: name for name in properties}
-        for name in properties:
-            names.setdefault(snake(name), name)
+        names = self._fields[ref]
         out: Json = {}
         where = f" at '{path}'" if path else ""
         for key, item in value.items():

@@ -4,9 +4,14 @@ A message write (create, patch/update, delete, webhook post) in a space is
 admitted if at least 1 s has passed on the monotonic clock since the previous
 *admitted* write in that space, minus a 1 ms tolerance for timer jitter
 (so a client that paces at exactly 1.000 s is never rejected). Rejected
-writes don't move the window. Project-wide: 3000 message writes and 300
-membership writes per sliding 60 s. Every admitted write counts, even one
-that then fails validation of its target (as Google's quota does).
+writes don't move the window. This is deliberately strict: Chat's exact
+algorithm is undocumented, so there is no burst allowance (a token bucket
+deeper than one write would admit pairs under a second apart). A client that
+never sees a 429 here keeps its writes arriving a second apart; the margin
+for network jitter is the client's to keep (``shared.chatapi.pacing``).
+Project-wide: 3000 message writes and 300 membership writes per sliding
+60 s. Every admitted write counts, even one that then fails validation of
+its target (as Google's quota does).
 """
 
 from __future__ import annotations

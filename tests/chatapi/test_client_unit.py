@@ -258,6 +258,23 @@ def test_each_thread_builds_its_own_service_once() -> None:
     assert len(set(built)) == 2
 
 
+def test_threads_share_one_service_built_once() -> None:
+    client = ChatClient(
+        object(),  # type: ignore[arg-type]
+        endpoint=ENDPOINT,
+        pacing=False,
+        http_factory=lambda: ScriptedHttp([]),
+    )
+    seen: list[object] = []
+    workers = [threading.Thread(target=lambda: seen.append(client._service())) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    assert len(seen) == 4
+    assert all(service is seen[0] for service in seen)
+
+
 def test_repr_and_error_base_class() -> None:
     client, _, _ = make_client([])
     assert repr(client) == f"ChatClient(endpoint={ENDPOINT!r})"

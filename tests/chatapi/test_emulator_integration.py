@@ -136,7 +136,11 @@ def test_burst_of_429_waits_at_least_retry_after(emulator: Any) -> None:
 
 
 def test_random_5xx_and_timeouts_lose_nothing_and_duplicate_nothing(emulator: Any) -> None:
-    client = make_client(emulator, timeout=1.0)
+    # With these rates an attempt fails about half the time (10% timeouts, 27% 5xx,
+    # 13% errors after commit), so 10 attempts would lose a message in ~6% of runs.
+    # 25 attempts put that below one in a million runs; the deadline bounds the wait.
+    retry = RetryPolicy(max_attempts=25, initial_backoff=0.05, max_backoff=0.5, deadline=60)
+    client = make_client(emulator, timeout=1.0, retry=retry)
     emulator.set_faults(
         error_rate=0.3,
         statuses=[500, 502, 503, 504],

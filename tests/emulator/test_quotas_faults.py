@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -71,6 +72,16 @@ def test_latency(emu: Any, raw: Any) -> None:
     started = time.monotonic()
     assert raw("GET", "v1/spaces/AAAA").status == 200
     assert time.monotonic() - started >= 0.2
+
+
+def test_latency_is_served_concurrently(emu: Any, raw: Any) -> None:
+    # The added latency sleeps on the request's own thread, holding no lock.
+    emu.set_faults(latency_ms=300)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: raw("GET", "v1/spaces/AAAA").status, range(20)))
+    assert statuses == [200] * 20
+    assert time.monotonic() - started < 2.0  # serially it would take 6 s
 
 
 def test_burst_429_with_retry_after(emu: Any, raw: Any) -> None:
