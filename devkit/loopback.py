@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from types import TracebackType
 from typing import ClassVar, Self
 
@@ -12,7 +12,8 @@ class LoopbackServer:
     """Start, stop and locate a threaded HTTP server; subclasses name their handler.
 
     The handler class gets an ``owner`` attribute pointing at this object, so
-    request handling can reach the server's state.
+    request handling can reach the server's state. A subclass serving something
+    else (a WSGI app, say) overrides ``_make_server``.
     """
 
     handler: ClassVar[type[BaseHTTPRequestHandler]]
@@ -20,7 +21,7 @@ class LoopbackServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host, self._port = host, port
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -35,9 +36,7 @@ class LoopbackServer:
         """Bind and serve in a daemon thread; returns self."""
         if self._httpd is not None:
             return self
-        handler = type(self.handler.__name__, (self.handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer((self._host, self._port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = self._make_server()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -46,6 +45,13 @@ class LoopbackServer:
         )
         self._thread.start()
         return self
+
+    def _make_server(self) -> HTTPServer:
+        """A bound, threaded server whose handler can reach ``self`` as ``owner``."""
+        handler = type(self.handler.__name__, (self.handler,), {"owner": self})
+        server = ThreadingHTTPServer((self._host, self._port), handler)
+        server.daemon_threads = True
+        return server
 
     def stop(self) -> None:
         """Stop serving and free the port."""

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -20,6 +20,7 @@ from devkit.emulator.faults import FaultConfig, Faults
 from devkit.emulator.inspection import seed_space, space_messages, space_transcript
 from devkit.emulator.quotas import Quotas
 from devkit.emulator.state import DEFAULT_SPACE
+from devkit.loopback import LoopbackServer
 
 DEFAULT_PORT = 8090
 
@@ -52,7 +53,7 @@ def _fault_config(faults: FaultConfig | Mapping[str, Any] | None) -> FaultConfig
     return FaultConfig.from_json(dict(faults))
 
 
-class ChatEmulator:
+class ChatEmulator(LoopbackServer):
     """A local Chat REST API (v1) on loopback, seeded with ``spaces/AAAA`` and ``spaces/DM1``.
 
     Use as a context manager or call ``start()``/``stop()``. ``url`` is the
@@ -70,8 +71,8 @@ class ChatEmulator:
         verbose: bool = False,
     ) -> None:
         _check_loopback(host)
+        super().__init__(host, port)
         self.host = host
-        self._port = port
         self.verbose = verbose
         self.core = Core(
             tokens=TokenRegistry(tokeninfo_url),
@@ -80,52 +81,27 @@ class ChatEmulator:
         )
         self.core.state.seed_defaults()
         self.app = EmulatorApp(self.core)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
+    thread_name = "chat-emulator"
+
+    def _make_server(self) -> BaseWSGIServer:
+        handler = WSGIRequestHandler if self.verbose else _QuietHandler
+        return make_server(self._host, self._port, self.app, threaded=True, request_handler=handler)
+
     def start(self) -> ChatEmulator:
         """Listen and serve on a daemon thread; returns ``self``."""
-        if self._server is not None:
-            return self
         self.core.stop.clear()
-        handler = WSGIRequestHandler if self.verbose else _QuietHandler
-        server = make_server(
-            self.host, self._port, self.app, threaded=True, request_handler=handler
-        )
-        self._server = server
-        self._port = server.server_port
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="chat-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+        super().start()
+        if self._httpd is not None:
+            self._port = self._httpd.server_port
         return self
 
     def stop(self) -> None:
         """Stop serving; requests hanging on a fault end at once."""
         self.core.stop.set()
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> ChatEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def port(self) -> int:
