@@ -89,6 +89,11 @@ class _ThreadHttp:
             http.close()
 
 
+def _given(**params: Any) -> dict[str, Any]:
+    """The query parameters that were actually given (``None`` means leave it out)."""
+    return {key: value for key, value in params.items() if value is not None}
+
+
 def _space_of(name: str) -> str | None:
     """``spaces/AAA`` from ``spaces/AAA/messages/x`` (``None`` for ``users/…``)."""
     parts = name.split("/")
@@ -444,15 +449,13 @@ class ChatClient:
     ) -> Iterator[Json]:
         """``spaces.messages.list``, all pages (user auth or ``chat.app.messages.readonly``)."""
         _require_space(space)
-        params: dict[str, Any] = {"parent": space}
-        for key, value in (
-            ("pageSize", page_size),
-            ("filter", filter),
-            ("orderBy", order_by),
-            ("showDeleted", show_deleted),
-        ):
-            if value is not None:
-                params[key] = value
+        params = _given(
+            parent=space,
+            pageSize=page_size,
+            filter=filter,
+            orderBy=order_by,
+            showDeleted=show_deleted,
+        )
 
         def make(s: Any, token: str | None) -> Any:
             return s.messages.list(**params, **({"pageToken": token} if token else {}))
@@ -469,11 +472,7 @@ class ChatClient:
         self, *, page_size: int | None = None, filter: str | None = None
     ) -> Iterator[Json]:
         """``spaces.list``: the spaces the caller is a member of, all pages."""
-        params: dict[str, Any] = {}
-        if page_size is not None:
-            params["pageSize"] = page_size
-        if filter is not None:
-            params["filter"] = filter
+        params = _given(pageSize=page_size, filter=filter)
 
         def make(s: Any, token: str | None) -> Any:
             return s.spaces.list(**params, **({"pageToken": token} if token else {}))
@@ -505,15 +504,13 @@ class ChatClient:
     ) -> Iterator[Json]:
         """``spaces.members.list``, all pages. With ``chat.bot`` app members are left out."""
         _require_space(space)
-        params: dict[str, Any] = {"parent": space}
-        for key, value in (
-            ("pageSize", page_size),
-            ("filter", filter),
-            ("showInvited", show_invited),
-            ("showGroups", show_groups),
-        ):
-            if value is not None:
-                params[key] = value
+        params = _given(
+            parent=space,
+            pageSize=page_size,
+            filter=filter,
+            showInvited=show_invited,
+            showGroups=show_groups,
+        )
 
         def make(s: Any, token: str | None) -> Any:
             return s.members.list(**params, **({"pageToken": token} if token else {}))
