@@ -123,7 +123,7 @@ def _summary(outcome: InviteOutcome) -> str:
 @router.command(
     "/invite",
     description="Add people to this space on your behalf",
-    usage="/invite @person [@person ...]",
+    usage="@person [@person ...]",
 )
 def invite(event: CommandEvent, ctx: Context) -> Response:
     if event.space.is_dm:

@@ -55,7 +55,9 @@ def test_help_lists_the_routers_commands_in_both_formats(
 ) -> None:
     legacy = make_harness("project_number").post(fixture("legacy", "slash_command_legacy")).json
     widgets = legacy["cardsV2"][0]["card"]["sections"][0]["widgets"]
-    assert any("/help" in w["decoratedText"]["text"] for w in widgets)
+    texts = [w["decoratedText"]["text"] for w in widgets]
+    assert "<b>/help</b>" in texts
+    assert "<b>/invite</b> @person [@person ...]" in texts
     event = fixture("addon", "app_command")
     payload = event["chat"]["appCommandPayload"]
     payload["appCommandMetadata"]["appCommandId"] = 1.0
