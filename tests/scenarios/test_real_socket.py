@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -45,93 +46,68 @@ def post(url: str, body: dict[str, Any], token: str | None) -> tuple[int, dict[s
         return exc.code, json.loads(exc.read())
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, DevKey, CertsServer]]:
-    key = DevKey.generate()
-    with CertsServer(key, max_age=3600) as certs:
-        port = free_port()
-        env = dict(
-            os.environ,
-            NUDGE_CHAT_AUDIENCE=ENDPOINT_URL,
-            NUDGE_OIDC_CERTS_URL=certs.certs_url,
-            NUDGE_ADDON_SERVICE_ACCOUNT=ADDON_SA,
-            NUDGE_COMMAND_IDS="/help=1",
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "functions_framework", "--target", "chat_app",
-             "--source", "main.py", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}/"
+@contextlib.contextmanager
+def serve_chat_app(**env: str) -> Iterator[str]:
+    """chat_app under functions-framework in its own process; yields its URL once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "functions_framework", "--target", "chat_app",
+         "--source", "main.py", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=dict(os.environ, NUDGE_COMMAND_IDS="/help=1", **env),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while True:
             try:
                 urllib.request.urlopen(url, timeout=1)
             except urllib.error.HTTPError:
                 break  # 405 for GET: it is up
             except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("functions-framework did not start")
                 time.sleep(0.1)
-        else:
-            process.kill()
-            pytest.fail("functions-framework did not start")
-        try:
-            yield url, key, certs
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
-def test_endpoint_url_and_addon_modes_over_a_socket(
-    served: tuple[str, DevKey, CertsServer],
-) -> None:
-    url, key, _ = served
-    status, body = post(
-        url, fixture("legacy", "slash_command_legacy"), key.oidc_token(ENDPOINT_URL)
-    )
-    assert status == 200
-    assert body["cardsV2"][0]["cardId"] == "help"
-    addon_token = key.oidc_token(ENDPOINT_URL, email=ADDON_SA)
-    status, body = post(url, fixture("addon", "message_dm"), addon_token)
-    assert status == 200
-    assert "createMessageAction" in body["hostAppDataAction"]["chatDataAction"]
-    status, body = post(url, fixture("legacy", "message"), None)
-    assert status == 401
+def test_endpoint_url_and_addon_modes_over_a_socket() -> None:
+    key = DevKey.generate()
+    with (
+        CertsServer(key, max_age=3600) as certs,
+        serve_chat_app(
+            NUDGE_CHAT_AUDIENCE=ENDPOINT_URL,
+            NUDGE_OIDC_CERTS_URL=certs.certs_url,
+            NUDGE_ADDON_SERVICE_ACCOUNT=ADDON_SA,
+        ) as url,
+    ):
+        help_event = fixture("legacy", "slash_command_legacy")
+        status, body = post(url, help_event, key.oidc_token(ENDPOINT_URL))
+        assert status == 200
+        assert body["cardsV2"][0]["cardId"] == "help"
+        addon_token = key.oidc_token(ENDPOINT_URL, email=ADDON_SA)
+        status, body = post(url, fixture("addon", "message_dm"), addon_token)
+        assert status == 200
+        assert "createMessageAction" in body["hostAppDataAction"]["chatDataAction"]
+        status, body = post(url, fixture("legacy", "message"), None)
+        assert status == 401
 
 
 def test_project_number_mode_over_a_socket() -> None:
     key = DevKey.generate()
-    with CertsServer(key, max_age=3600) as certs:
-        port = free_port()
-        env = dict(
-            os.environ,
-            NUDGE_CHAT_AUDIENCE=PROJECT_NUMBER,
-            NUDGE_CHAT_CERTS_URL=certs.certs_url,
-            NUDGE_COMMAND_IDS="/help=1",
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "functions_framework", "--target", "chat_app",
-             "--source", "main.py", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            url = f"http://127.0.0.1:{port}/"
-            deadline = time.monotonic() + 30
-            status = 0
-            while time.monotonic() < deadline:
-                try:
-                    status, body = post(
-                        url,
-                        fixture("legacy", "slash_command_legacy"),
-                        key.chat_token(PROJECT_NUMBER),
-                    )
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            assert status == 200
-            assert body["cardsV2"][0]["cardId"] == "help"
-            forged = DevKey.generate(kid=key.kid).chat_token(PROJECT_NUMBER)
-            status, body = post(url, fixture("legacy", "message"), forged)
-            assert status == 401
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with (
+        CertsServer(key, max_age=3600) as certs,
+        serve_chat_app(
+            NUDGE_CHAT_AUDIENCE=PROJECT_NUMBER, NUDGE_CHAT_CERTS_URL=certs.certs_url
+        ) as url,
+    ):
+        help_event = fixture("legacy", "slash_command_legacy")
+        status, body = post(url, help_event, key.chat_token(PROJECT_NUMBER))
+        assert status == 200
+        assert body["cardsV2"][0]["cardId"] == "help"
+        forged = DevKey.generate(kid=key.kid).chat_token(PROJECT_NUMBER)
+        status, body = post(url, fixture("legacy", "message"), forged)
+        assert status == 401
