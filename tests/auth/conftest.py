@@ -5,17 +5,17 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devkit.loopback import LoopbackServer
 from devkit.oauth_server import OAuthServer
 from shared.chatapi.errors import PermissionDenied, Unauthenticated
 from shared.config import Settings
@@ -77,38 +77,29 @@ def make_settings(oauth: OAuthServer, tmp_path: Path, token_key: str) -> Callabl
 # --- a loopback "Chat" that receives configCompleteRedirectUrl --------------------
 
 
-class RecordingServer:
+class _RecordingHandler(BaseHTTPRequestHandler):
+    owner: RecordingServer
+
+    def do_GET(self) -> None:
+        self.owner.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class RecordingServer(LoopbackServer):
     """Answers 200 to anything and records request paths (the Chat redirect target)."""
 
+    handler = _RecordingHandler
+
     def __init__(self) -> None:
+        super().__init__()
         self.hits: list[str] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.hits.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.start()
 
 
 @pytest.fixture
@@ -118,47 +109,46 @@ def chat_redirect() -> Iterator[RecordingServer]:
     server.stop()
 
 
-class AppServer:
+class _AppHandler(BaseHTTPRequestHandler):
+    owner: AppServer
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        request = HttpRequest(
+            method=method,
+            path=parts.path,
+            body=self.rfile.read(length) if length else b"",
+            headers=dict(self.headers.items()),
+            query=dict(urllib.parse.parse_qsl(parts.query)),
+        )
+        response = self.owner.dispatch(request)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class AppServer(LoopbackServer):
     """Serves ``dispatch(HttpRequest) -> HttpResponse`` on loopback, like functions-framework."""
 
+    handler = _AppHandler
+
     def __init__(self, dispatch: Callable[[HttpRequest], Any]) -> None:
-        def handle(handler: BaseHTTPRequestHandler, method: str) -> None:
-            parts = urllib.parse.urlsplit(handler.path)
-            length = int(handler.headers.get("Content-Length") or 0)
-            request = HttpRequest(
-                method=method,
-                path=parts.path,
-                body=handler.rfile.read(length) if length else b"",
-                headers=dict(handler.headers.items()),
-                query=dict(urllib.parse.parse_qsl(parts.query)),
-            )
-            response = dispatch(request)
-            handler.send_response(response.status)
-            for name, value in response.headers.items():
-                handler.send_header(name, value)
-            handler.send_header("Content-Length", str(len(response.body)))
-            handler.end_headers()
-            handler.wfile.write(response.body)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                handle(self, "GET")
-
-            def do_POST(self) -> None:
-                handle(self, "POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__()
+        self.dispatch = dispatch
+        self.start()
 
     def post_event(self, event: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(
@@ -170,11 +160,6 @@ class AppServer:
         with urllib.request.urlopen(request, timeout=10) as response:
             body: dict[str, Any] = json.loads(response.read())
             return body
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
 
 
 # --- a user-auth Chat API stand-in that checks tokens at the fake's tokeninfo ---------
