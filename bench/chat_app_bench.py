@@ -16,9 +16,8 @@ from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey
 from devkit.sample_events import legacy_message_event
 from shared.config import Settings
-from shared.features import build_app
 from shared.http import HttpRequest
-from shared.verify import clear_certs_caches
+from shared.wiring import build_app
 
 AUDIENCE = "424242424242"
 CHAT_ISSUER = "chat@system.gserviceaccount.com"
@@ -45,7 +44,6 @@ def _help_request(key: DevKey) -> tuple[bytes, str]:
 
 def nudge_warm_help(certs_url: str, key: DevKey) -> list[float]:
     """Nudge's real path: ChatApp.dispatch with verification on and certs cached."""
-    clear_certs_caches()
     settings = Settings.from_env(
         {
             "NUDGE_CHAT_AUDIENCE": AUDIENCE,

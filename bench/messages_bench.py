@@ -60,8 +60,8 @@ def messages_under_quotas() -> Iterator[Record]:
     import google.oauth2.credentials
 
     from shared.chatapi.client import ChatClient
-    from shared.chatapi.errors import ChatApiError, RateLimited
     from shared.chatapi.ids import client_message_id
+    from shared.google.errors import ApiError, RateLimited
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -92,7 +92,7 @@ def messages_under_quotas() -> Iterator[Record]:
                     )
                 except RateLimited:
                     limited += 1
-                except ChatApiError:
+                except ApiError:
                     failed += 1
             return limited, failed
 

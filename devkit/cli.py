@@ -85,7 +85,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _retry() -> Any:
     """A short retry budget: a person is waiting at the terminal."""
-    from shared.chatapi.retry import RetryPolicy
+    from shared.google.retry import RetryPolicy
 
     return RetryPolicy(max_attempts=3, initial_backoff=0.2, max_backoff=2.0, deadline=15.0)
 
@@ -135,11 +135,11 @@ def _as_user(args: argparse.Namespace, user: str, scope: str, call: Callable[[An
     """Run ``call(ChatClient)`` acting as ``user`` with their stored, encrypted grant."""
     import google.auth.exceptions
 
-    from shared.auth.crypto import TokenKeyError
     from shared.auth.errors import AuthorizationRequired
-    from shared.auth.oauth import UserAuth
     from shared.chatapi.client import ChatClient
-    from shared.store.sqlite import SqliteStore
+    from shared.config import ConfigError
+    from shared.util.crypto import TokenKeyError
+    from shared.wiring import build_backend, build_services
 
     settings = _settings(args)
     missing = [
@@ -154,18 +154,16 @@ def _as_user(args: argparse.Namespace, user: str, scope: str, call: Callable[[An
     if missing:
         raise CliError(f"acting as a user needs {', '.join(missing)}", EXIT_CONFIG)
     try:
-        store = SqliteStore.from_settings(settings)
-    except (OSError, sqlite3.Error) as exc:
-        raise CliError(
-            f"cannot open NUDGE_DATABASE {settings.database}: {exc}", EXIT_CONFIG
-        ) from None
-    user_auth = UserAuth(settings, store)
+        store = build_backend(settings)
+    except (OSError, sqlite3.Error, ConfigError) as exc:
+        raise CliError(f"cannot open the store: {exc}", EXIT_CONFIG) from None
+    grants = build_services(settings, backend=store).grants()
 
     def run(credentials: Any) -> Any:
         return call(ChatClient(credentials, endpoint=settings.chat_api_endpoint, retry=_retry()))
 
     try:
-        return _api_call(lambda: user_auth.call(user, [scope], run))
+        return _api_call(lambda: grants.call(user, [scope], run))
     except AuthorizationRequired as exc:
         short = ", ".join(s.removeprefix(SCOPE_PREFIX) for s in exc.scopes)
         raise CliError(
@@ -174,9 +172,7 @@ def _as_user(args: argparse.Namespace, user: str, scope: str, call: Callable[[An
             EXIT_CONFIG,
         ) from None
     except sqlite3.Error as exc:
-        raise CliError(
-            f"cannot read NUDGE_DATABASE {settings.database}: {exc}", EXIT_CONFIG
-        ) from None
+        raise CliError(f"cannot read the store: {exc}", EXIT_CONFIG) from None
     except TokenKeyError as exc:
         raise CliError(f"NUDGE_TOKEN_KEY is unusable: {exc}", EXIT_CONFIG) from None
     except google.auth.exceptions.TransportError:
@@ -200,11 +196,11 @@ def _emit(args: argparse.Namespace, payload: Any, human: str) -> None:
 
 def _api_call(call: Callable[[], Any]) -> Any:
     """Run a Chat API call: refusals exit 1, no answer at all exits 4."""
-    from shared.chatapi.errors import ChatApiError
+    from shared.google.errors import ApiError
 
     try:
         return call()
-    except ChatApiError as exc:
+    except ApiError as exc:
         if exc.status is None:
             raise CliError(f"cannot reach the Chat API: {exc}", EXIT_UNREACHABLE) from None
         raise CliError(str(exc), EXIT_API) from None

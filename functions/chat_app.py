@@ -1,34 +1,32 @@
-"""The Chat interaction door: Flask request in, ``shared.app.ChatApp`` out."""
+"""The Chat interaction door: Flask request in, ``shared.core.app.ChatApp`` out."""
 
 from __future__ import annotations
-
-from functools import cache
 
 import flask
 import functions_framework
 
-from shared.app import ChatApp
-from shared.config import settings
+from functions.body import read_body, read_timeout_seconds
+from shared.core.app import ChatApp
 from shared.http import HttpRequest, HttpResponse
-from shared.log import configure
+from shared.wiring import runtime
 
 
-@cache
 def chat_application() -> ChatApp:
-    """The process-wide app, built on the first request (after env is final)."""
-    from shared.features import build_app
-
-    current = settings()
-    configure(current.log_level, current.project_id)
-    return build_app(current)
+    """The process-wide app, built by the runtime on the first request (after env is final)."""
+    return runtime().app
 
 
-def to_http_request(request: flask.Request, max_bytes: int) -> HttpRequest | HttpResponse:
-    """Adapt a Flask request, refusing bodies over ``max_bytes`` without reading them."""
-    length = request.content_length
-    if length is not None and length > max_bytes:
-        return HttpResponse.error(400, "body_too_large", "The request body is larger than 1 MB.")
-    body = request.stream.read(max_bytes + 1)
+def to_http_request(
+    request: flask.Request, max_bytes: int, read_timeout: float | None = None
+) -> HttpRequest | HttpResponse:
+    """Adapt a Flask request, or refuse its body: too large (413), too slow (408), cut short (400).
+
+    ``read_timeout`` defaults to ``NUDGE_BODY_READ_TIMEOUT_SECONDS``; see ``functions.body``.
+    """
+    timeout = read_timeout_seconds() if read_timeout is None else read_timeout
+    body = read_body(request, max_bytes, timeout)
+    if isinstance(body, HttpResponse):
+        return body
     return HttpRequest(
         method=request.method,
         path=request.path,

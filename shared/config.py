@@ -1,16 +1,14 @@
 """Every ``NUDGE_`` setting, read once from the environment.
 
-``Settings.from_env`` is pure (it takes a mapping) so tests build their own;
-``settings()`` caches the process-wide instance built from ``os.environ``.
+``Settings.from_env`` is pure (it takes a mapping), so tests build their own;
+the process-wide instance belongs to the runtime (``shared.wiring``).
 The README's Configuration table documents each field; keep them in step.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 CHAT_ISSUER = "chat@system.gserviceaccount.com"
@@ -23,6 +21,8 @@ DEFAULT_OAUTH_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 DEFAULT_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
 DEFAULT_OAUTH_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 CHAT_BOT_SCOPE = "https://www.googleapis.com/auth/chat.bot"
+#: Where the embedded store lives when nothing else is configured (not on Cloud Functions).
+DEFAULT_LOCAL_DATABASE = ".nudge/nudge.db"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -125,8 +125,12 @@ class Settings:
     oauth_client_id: str | None = None
     oauth_client_secret: str | None = None
     token_key: str | None = None
-    # Storage.
-    database: str = ".nudge/nudge.db"
+    # Storage: the SQLite file; ``None`` means the local default (refused on Cloud Functions).
+    database: str | None = None
+    # The tick: jobs stop this many seconds after it starts, leaving the rest to the next one.
+    tick_deadline_seconds: int = 50
+    # Where Nudge runs: Cloud Functions (gen2) sets ``K_SERVICE`` on every instance.
+    on_cloud_functions: bool = False
     # Incoming webhook (a secret URL).
     webhook_url: str | None = None
 
@@ -177,12 +181,8 @@ class Settings:
             oauth_client_id=read_secret(env, "NUDGE_OAUTH_CLIENT_ID"),
             oauth_client_secret=read_secret(env, "NUDGE_OAUTH_CLIENT_SECRET"),
             token_key=read_secret(env, "NUDGE_TOKEN_KEY"),
-            database=text("NUDGE_DATABASE") or ".nudge/nudge.db",
+            database=text("NUDGE_DATABASE"),
+            tick_deadline_seconds=_int(env, "NUDGE_TICK_DEADLINE_SECONDS", 50),
+            on_cloud_functions=bool(text("K_SERVICE")),
             webhook_url=read_secret(env, "NUDGE_WEBHOOK_URL"),
         )
-
-
-@cache
-def settings() -> Settings:
-    """The process-wide settings, read from ``os.environ`` on first use."""
-    return Settings.from_env(os.environ)

@@ -150,19 +150,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-_configured = False
+class _NudgeHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Marks the handler ``configure`` installed, so a second call changes nothing."""
 
 
 def configure(level: str = "INFO", project_id: str | None = None) -> None:
-    """Send ``nudge`` logs to stdout as JSON, once per process."""
-    global _configured
-    if _configured:
+    """Send Nudge's logs to stdout as Cloud Logging JSON; idempotent per process."""
+    loggers = [logging.getLogger(name) for name in ("shared", "functions", "devkit", "main")]
+    if any(isinstance(h, _NudgeHandler) for h in loggers[0].handlers):
         return
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _NudgeHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(project_id))
-    for name in ("shared", "functions", "devkit", "main"):
-        logger = logging.getLogger(name)
+    for logger in loggers:
         logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = True
-    _configured = True

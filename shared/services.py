@@ -1,99 +1,84 @@
-"""Lazily built, process-wide clients and stores that handlers reach through ``ctx``.
+"""The services a handler reaches through ``ctx.services``: typed, and built on first use.
 
-Nothing here is imported or built until a handler asks for it, so a request
-that only answers ``/help`` never pays for the Chat API client's imports.
-Tests pass ready-made fakes to the constructor instead.
+``Services`` is a frozen record of ``Lazy`` cells, so nothing is imported or
+built until a handler asks (a ``/help`` never pays for the Chat API client)
+and a misspelt field is a ``TypeError``, not a silently ignored keyword.
+Only the composition root (``shared.wiring``) builds one; tests pass
+ready-made fakes to ``shared.wiring.build_services``.
+
+    ctx.services.chat().create_message(space, {"text": "hi"})
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from shared.config import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import google.auth.credentials
 
-    from shared.auth.oauth import UserAuth
+    from shared.auth.consent import Consent
+    from shared.auth.grants import UserGrants
     from shared.chatapi.client import ChatClient
-    from shared.store.base import Store
+    from shared.store.nonces import NonceStore
+    from shared.store.tokens import TokenStore
 
     UserChatFactory = Callable[[google.auth.credentials.Credentials], ChatClient]
 
+T = TypeVar("T")
 
-class Services:
-    """Holds the app's Chat API client and stores, built on first use."""
 
-    def __init__(self, settings: Settings, **ready: Any) -> None:
-        self.settings = settings
-        self._ready: dict[str, Any] = dict(ready)
-        self._lock = threading.RLock()  # a service may build another while building
+class Lazy(Generic[T]):
+    """A value built by ``build`` on the first call, once, even under concurrent calls."""
 
-    def _get(self, name: str, build: Any) -> Any:
-        value = self._ready.get(name)
-        if value is None:
+    __slots__ = ("_build", "_lock", "_value")
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build: Callable[[], T] | None = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+
+    @classmethod
+    def of(cls, value: T) -> Lazy[T]:
+        """A cell that already holds ``value``."""
+        cell: Lazy[T] = cls(lambda: value)
+        cell._value, cell._build = value, None
+        return cell
+
+    @property
+    def built(self) -> bool:
+        return self._build is None
+
+    def __call__(self) -> T:
+        build = self._build
+        if build is not None:
             with self._lock:
-                value = self._ready.get(name)
-                if value is None:
-                    value = build()
-                    self._ready[name] = value
-        return value
+                build = self._build
+                if build is not None:
+                    self._value = build()
+                    self._build = None
+        return self._value  # type: ignore[return-value]  # set before _build is cleared
 
-    @property
-    def chat(self) -> ChatClient:
-        """The Chat API client, authenticated as the app."""
+    def __repr__(self) -> str:
+        return f"Lazy({'built' if self.built else 'not built'})"
 
-        def build() -> ChatClient:
-            from shared.auth.app import app_credentials
-            from shared.chatapi.client import ChatClient
 
-            return ChatClient(
-                app_credentials(self.settings), endpoint=self.settings.chat_api_endpoint
-            )
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Services:
+    """Clients and stores for handlers, tick jobs and routes. Call a field to get its value."""
 
-        client: ChatClient = self._get("chat", build)
-        return client
-
-    @property
-    def store(self) -> Store:
-        """The app's store (SQLite at ``settings.database`` unless one was passed in)."""
-
-        def build() -> Store:
-            from shared.store.sqlite import SqliteStore
-
-            return SqliteStore.from_settings(self.settings)
-
-        store: Store = self._get("store", build)
-        return store
-
-    @property
-    def user_auth(self) -> UserAuth:
-        """Users' OAuth grants: consent prompts, the callback, user credentials."""
-
-        def build() -> UserAuth:
-            from shared.auth.oauth import UserAuth
-
-            return UserAuth(self.settings, self.store)
-
-        user_auth: UserAuth = self._get("user_auth", build)
-        return user_auth
-
-    @property
-    def user_chat(self) -> UserChatFactory:
-        """Builds a Chat API client acting as a user: ``services.user_chat(credentials)``."""
-
-        def build() -> UserChatFactory:
-            from shared.chatapi.client import ChatClient
-
-            endpoint = self.settings.chat_api_endpoint
-
-            def make(credentials: google.auth.credentials.Credentials) -> ChatClient:
-                return ChatClient(credentials, endpoint=endpoint)
-
-            return make
-
-        factory: UserChatFactory = self._get("user_chat", build)
-        return factory
+    settings: Settings
+    #: The Chat API client acting as the app.
+    chat: Lazy[ChatClient]
+    #: Makes a Chat API client acting as a user: ``services.user_chat()(credentials)``.
+    user_chat: Lazy[UserChatFactory]
+    #: Users' stored OAuth grants and credentials acting as them.
+    grants: Lazy[UserGrants]
+    #: The OAuth consent flow (consent URL and callback).
+    consent: Lazy[Consent]
+    tokens: Lazy[TokenStore]
+    nonces: Lazy[NonceStore]

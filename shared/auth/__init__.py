@@ -1,1 +1,3 @@
-"""Credentials for the Chat API: the app's own (``app``) and errors that cross layers."""
+"""Auth: the app's own credentials (``app``), users' grants (``grants``), the consent
+flow (``consent``, ``state``), Google's token endpoints (``endpoints``) and the
+errors that cross layers (``errors``). Nothing here builds Chat messages."""

@@ -1,24 +1,21 @@
-"""Google's OAuth token and revocation endpoints over stdlib ``urllib``.
+"""Google's OAuth token and revocation endpoints.
 
-Also a ``google.auth.transport.Request`` on urllib, so refreshing user
-credentials needs neither ``requests`` nor ``httplib2``. Nothing here logs
-a code, token or secret.
+Requests go through ``shared.google.transport``, so the URL policy applies
+(https, or http only to loopback) and nothing here logs or raises a code,
+token or secret.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_TIMEOUT = 10.0
-MAX_RESPONSE_BYTES = 1_000_000
+from shared.google.transport import DEFAULT_TIMEOUT, TransportError, send
+from shared.google.urls import UnsafeUrl
+from shared.util.b64 import b64url_decode
 
 
 class TokenEndpointError(Exception):
@@ -42,35 +39,27 @@ class TokenGrant:
     id_claims: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _check_url(url: str) -> None:
-    if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
-        raise TokenEndpointError("bad_endpoint_url")
-
-
 def post_form(
     url: str, fields: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT
 ) -> tuple[int, dict[str, Any]]:
     """POST ``fields`` form-encoded; returns (status, JSON body or ``{}``). Raises on no answer."""
-    _check_url(url)
-    data = urllib.parse.urlencode(fields).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status, raw = response.status, response.read(MAX_RESPONSE_BYTES)
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read(MAX_RESPONSE_BYTES)
-    except (OSError, ValueError) as exc:
-        raise TokenEndpointError("unreachable", None, type(exc).__name__) from None
-    try:
-        body = json.loads(raw) if raw else {}
-    except ValueError:
-        body = {}
-    return status, body if isinstance(body, dict) else {}
+        result = send(
+            "POST",
+            url,
+            body=urllib.parse.urlencode(fields).encode(),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            },
+            timeout=timeout,
+        )
+    except UnsafeUrl:
+        raise TokenEndpointError("bad_endpoint_url") from None
+    except TransportError as exc:
+        raise TokenEndpointError("unreachable", None, str(exc)) from None
+    body = result.json()
+    return result.status, body if isinstance(body, dict) else {}
 
 
 def id_token_claims(id_token: str) -> dict[str, Any]:
@@ -84,8 +73,8 @@ def id_token_claims(id_token: str) -> dict[str, Any]:
     if len(parts) != 3:
         raise ValueError("not a JWT")
     try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError):
+        claims = json.loads(b64url_decode(parts[1]))
+    except ValueError:
         raise ValueError("JWT payload is not base64 JSON") from None
     if not isinstance(claims, dict):
         raise ValueError("JWT payload is not an object")
@@ -145,45 +134,3 @@ def revoke_token(revoke_url: str, token: str, *, timeout: float = DEFAULT_TIMEOU
     except TokenEndpointError:
         return False
     return status == 200
-
-
-@dataclass(frozen=True, slots=True)
-class _Response:
-    status: int
-    headers: Mapping[str, str]
-    data: bytes
-
-
-class UrllibRequest:
-    """A ``google.auth.transport.Request`` on urllib, for refreshing credentials."""
-
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.timeout = timeout
-
-    def __call__(
-        self,
-        url: str,
-        method: str = "GET",
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        **kwargs: Any,
-    ) -> _Response:
-        import google.auth.exceptions
-
-        if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
-            raise google.auth.exceptions.TransportError("unsupported URL scheme")  # type: ignore[no-untyped-call]
-        request = urllib.request.Request(  # noqa: S310 - scheme checked above
-            url, data=body, method=method, headers=dict(headers or {})
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:  # noqa: S310
-                return _Response(
-                    response.status,
-                    dict(response.headers.items()),
-                    response.read(MAX_RESPONSE_BYTES),
-                )
-        except urllib.error.HTTPError as exc:
-            return _Response(exc.code, dict(exc.headers.items()), exc.read(MAX_RESPONSE_BYTES))
-        except (OSError, ValueError) as exc:
-            raise google.auth.exceptions.TransportError(type(exc).__name__) from None  # type: ignore[no-untyped-call]

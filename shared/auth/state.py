@@ -9,7 +9,6 @@ recorded when the callback uses it, so a replayed callback URL fails.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -20,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.store.base import NonceStore
+from shared.store.nonces import NonceStore
+from shared.util.b64 import b64url_decode, b64url_encode
 
 STATE_TTL_SECONDS = 600
 _PREFIX = b"nudge-oauth-state.v1."
@@ -45,14 +45,6 @@ class OAuthState:
     redirect_after: str | None
     nonce: str
     expires_at: int
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class StateSigner:
@@ -85,8 +77,8 @@ class StateSigner:
             "n": secrets.token_urlsafe(16),
             "e": int(self._clock()) + self._ttl,
         }
-        payload = _b64url(json.dumps(body, separators=(",", ":")).encode())
-        return f"{payload}.{_b64url(self._mac(self._keys[0], payload))}"
+        payload = b64url_encode(json.dumps(body, separators=(",", ":")).encode())
+        return f"{payload}.{b64url_encode(self._mac(self._keys[0], payload))}"
 
     def verify(self, token: str) -> OAuthState:
         """Check signature and expiry (without using the nonce up)."""
@@ -94,8 +86,8 @@ class StateSigner:
             raise StateError("malformed", "The sign-in link is malformed. Start again from Chat.")
         payload, signature = token.split(".")
         try:
-            given = _unb64url(signature)
-        except (binascii.Error, ValueError):
+            given = b64url_decode(signature)
+        except ValueError:
             raise StateError(
                 "malformed", "The sign-in link is malformed. Start again from Chat."
             ) from None
@@ -104,7 +96,7 @@ class StateSigner:
                 "signature", "The sign-in link was not issued by this app. Start again from Chat."
             )
         try:
-            body: Any = json.loads(_unb64url(payload))
+            body: Any = json.loads(b64url_decode(payload))
             state = OAuthState(
                 user_name=str(body["u"]),
                 scopes=tuple(str(s) for s in body["s"]),

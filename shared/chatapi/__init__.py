@@ -2,5 +2,5 @@
 
 Submodules are imported explicitly (``from shared.chatapi.client import
 ChatClient``); this package imports nothing heavy, so catching
-``shared.chatapi.errors.ChatApiError`` never loads googleapiclient.
+``shared.google.errors.ApiError`` never loads googleapiclient.
 """

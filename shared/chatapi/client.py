@@ -17,7 +17,6 @@ that its retries cannot post twice. Membership creation is retried only on
 from __future__ import annotations
 
 import functools
-import http.client
 import logging
 import random
 import threading
@@ -27,19 +26,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shared.chatapi.errors import (
-    AlreadyExists,
-    ChatApiError,
-    NotFound,
-    RateLimited,
-    Unauthenticated,
-    error_for_status,
-    transport_error,
-)
 from shared.chatapi.ids import is_client_message_id
-from shared.chatapi.pacing import Pacer, PacingTimeout, default_pacer
-from shared.chatapi.retry import RetryPolicy, call_with_retry, parse_retry_after
+from shared.chatapi.pacing import Pacer, paced_call
+from shared.chatapi.threads import threaded
 from shared.config import DEFAULT_CHAT_API_ENDPOINT
+from shared.google.discovery import ThreadHttp, authorized_http, build_service, execute
+from shared.google.errors import AlreadyExists, ApiError, NotFound
+from shared.google.paging import all_items
+from shared.google.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import google.auth.credentials
@@ -48,45 +42,14 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 
-FALLBACK_TO_NEW_THREAD = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
-#: Pages fetched by one ``list_*`` call at most (a guard against server loops).
-MAX_PAGES = 10_000
-
 
 @dataclass(frozen=True, slots=True)
 class _Api:
-    """One thread's googleapiclient resources: spaces, spaces.messages, spaces.members."""
+    """The googleapiclient resources: spaces, spaces.messages, spaces.members."""
 
     spaces: Any
     messages: Any
     members: Any
-
-
-class _ThreadHttp:
-    """An httplib2-like transport that sends each request on the calling thread's own one.
-
-    ``factory`` makes a thread's transport on its first request; it is kept
-    for that thread's later requests (connections are reused).
-    """
-
-    def __init__(self, factory: Callable[[], Any]) -> None:
-        self._factory = factory
-        self._local = threading.local()
-
-    def _http(self) -> Any:
-        http = getattr(self._local, "http", None)
-        if http is None:
-            http = self._local.http = self._factory()
-        return http
-
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        return self._http().request(*args, **kwargs)
-
-    def close(self) -> None:
-        """Close the calling thread's transport (others close when their thread ends)."""
-        http = getattr(self._local, "http", None)
-        if http is not None and hasattr(http, "close"):
-            http.close()
 
 
 def _given(**params: Any) -> dict[str, Any]:
@@ -115,10 +78,6 @@ def _user_name(user: str) -> str:
     return user if user.startswith("users/") else f"users/{user}"
 
 
-def _page(make_request: Callable[[Any, str | None], Any], token: str | None, service: Any) -> Any:
-    return make_request(service, token)
-
-
 def _mask(update_mask: str | Sequence[str]) -> str:
     mask = update_mask if isinstance(update_mask, str) else ",".join(update_mask)
     if not mask:
@@ -130,10 +89,11 @@ class ChatClient:
     """The Chat API as the given credentials (app or user).
 
     ``timeout`` bounds each HTTP attempt; ``retry`` bounds attempts and the
-    overall time per call; ``pacer`` spaces message writes (the process-wide
-    one by default; ``pacing=False`` turns it off). ``clock``, ``sleep``,
-    ``rng`` and ``http_factory`` (one authorized httplib2-like object per
-    thread) are injectable for tests.
+    overall time per call; ``pacer`` spaces message writes (share one per
+    process, as the composition root does: quotas are per space and per
+    project; ``pacing=False`` turns it off). ``clock``, ``sleep``, ``rng``
+    and ``http_factory`` (one authorized httplib2-like object per thread) are
+    injectable for tests.
     """
 
     def __init__(
@@ -155,7 +115,7 @@ class ChatClient:
         self.endpoint = endpoint
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.pacer = (pacer or default_pacer()) if pacing else None
+        self.pacer = (pacer or Pacer()) if pacing else None
         self._clock = clock
         self._sleep = sleep
         self._rng = rng
@@ -168,85 +128,25 @@ class ChatClient:
     # --- plumbing -----------------------------------------------------------------
 
     def _service(self) -> _Api:
-        """The API resources, built once per client and shared by every thread.
-
-        Building turns the discovery document into resource classes (~50-100 ms
-        of CPU, mostly generated docstrings); once per thread that was seconds
-        of CPU for 100 threads on a small box. Resources are stateless request
-        builders, so they are shared; only the transport is per thread
-        (``_ThreadHttp``), because httplib2 is not thread-safe.
-        """
+        """The API resources, built once per client and shared by every thread."""
         api = self._api
         if api is None:
             with self._api_lock:
                 api = self._api
                 if api is None:
-                    api = self._api = self._build()
+                    service = build_service(
+                        "chat", "v1", endpoint=self.endpoint, http=ThreadHttp(self._new_http)
+                    )
+                    # ``spaces().messages()`` builds a new resource on every call: once here.
+                    spaces = service.spaces()
+                    api = self._api = _Api(spaces, spaces.messages(), spaces.members())
         return api
-
-    def _build(self) -> _Api:
-        from googleapiclient.discovery import build
-
-        service = build(
-            "chat",
-            "v1",
-            http=_ThreadHttp(self._new_http),
-            static_discovery=True,
-            cache_discovery=False,
-            client_options={"api_endpoint": self.endpoint},
-        )
-        # ``spaces().messages()`` builds a new resource on every call: build them once.
-        spaces = service.spaces()
-        return _Api(spaces=spaces, messages=spaces.messages(), members=spaces.members())
 
     def _new_http(self) -> Any:
         """One thread's authorized httplib2 transport (or the injected one)."""
         if self._http_factory is not None:
             return self._http_factory()
-        import google_auth_httplib2
-        import httplib2
-
-        return google_auth_httplib2.AuthorizedHttp(
-            self._credentials, http=httplib2.Http(timeout=self.timeout)
-        )
-
-    def _execute(self, request: Any, *, method: str, space: str | None, target: str) -> Json:
-        """One HTTP attempt, with every failure turned into a ``ChatApiError``."""
-        import google.auth.exceptions
-        import httplib2
-        from googleapiclient.errors import HttpError
-
-        error: ChatApiError
-        try:
-            result = request.execute(num_retries=0)
-        except HttpError as exc:
-            retry_after = parse_retry_after(exc.resp.get("retry-after"))
-            error = error_for_status(
-                int(exc.resp.status),
-                exc.content,
-                method=method,
-                space=space,
-                target=target,
-                retry_after=retry_after,
-            )
-        except google.auth.exceptions.RefreshError as exc:
-            error = Unauthenticated(
-                f"credentials could not be refreshed ({type(exc).__name__})",
-                reason="UNAUTHENTICATED",
-                method=method,
-                space=space,
-                target=target,
-            )
-        except (
-            OSError,
-            http.client.HTTPException,
-            httplib2.HttpLib2Error,
-            google.auth.exceptions.TransportError,
-        ) as exc:
-            error = transport_error(exc, method=method, space=space, target=target)
-        else:
-            return dict(result or {})
-        raise error  # outside the except blocks: no chained library exception
+        return authorized_http(self._credentials, self.timeout)
 
     def _call(
         self,
@@ -260,30 +160,15 @@ class ChatClient:
     ) -> Json:
         """Run one API method with pacing (message writes) and retries."""
         space = _space_of(target)
-        started = self._clock()
+        # Built before the first pacing slot: building must not sit between slot and send.
+        api = self._service()
 
         def attempt(n: int) -> Json:
-            # Build first: the first call in a thread builds its service (tens of ms),
-            # which must not sit between the pacer's slot and the request going out.
-            request = make_request(self._service())
-            if write and self.pacer is not None and space is not None:
-                left = self.retry.deadline - (self._clock() - started)
-                try:
-                    self.pacer.acquire(space, max_wait=max(0.0, left))
-                except PacingTimeout as exc:
-                    raise RateLimited(
-                        str(exc), reason="CLIENT_PACING", method=method, space=space, target=target
-                    ) from None
             try:
-                result = self._execute(request, method=method, space=space, target=target)
-            except RateLimited as exc:
-                if write and self.pacer is not None and space is not None:
-                    self.pacer.penalize(space, exc.retry_after)
-                raise
+                result = execute(make_request(api), method=method, space=space, target=target)
             except NotFound:
                 if gone_ok_on_retry and n > 1:
-                    # An earlier attempt did it; only its answer was lost.
-                    return {}
+                    return {}  # an earlier attempt did it; only its answer was lost
                 raise
             if n > 1:
                 log.info(
@@ -292,15 +177,15 @@ class ChatClient:
                 )
             return result
 
-        def retryable(error: ChatApiError, n: int) -> bool:
-            if error.reason == "CLIENT_PACING":
-                return False
-            if idempotent:
-                return error.retryable
-            return error.status == 429
+        def retryable(error: ApiError, n: int) -> bool:
+            return error.retryable if idempotent else error.status == 429
 
-        return call_with_retry(
+        return paced_call(
             attempt,
+            pacer=self.pacer if write else None,
+            space=space,
+            method=method,
+            target=target,
             policy=self.retry,
             retryable=retryable,
             clock=self._clock,
@@ -311,22 +196,17 @@ class ChatClient:
     def _pages(
         self,
         method: str,
-        make_request: Callable[[Any, str | None], Any],
+        make_request: Callable[..., Any],
         *,
         target: str,
         key: str,
     ) -> Iterator[Json]:
         """Yield ``key`` items from every page; each page is fetched with retries."""
-        token: str | None = None
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-            page = self._call(method, functools.partial(_page, make_request, token), target=target)
-            yield from page.get(key, [])
-            token = page.get("nextPageToken") or None
-            if token is None or token in seen:
-                return
-            seen.add(token)
-        log.warning("stopped listing after MAX_PAGES", extra={"fields": {"method": method}})
+
+        def fetch(token: str | None) -> Json:
+            return self._call(method, functools.partial(make_request, token=token), target=target)
+
+        return all_items(fetch, key)
 
     # --- messages -----------------------------------------------------------------
 
@@ -352,16 +232,9 @@ class ChatClient:
         this call's own retries from posting twice.
         """
         _require_space(space)
-        body = dict(message)
-        if thread_key or thread_name:
-            thread = dict(body.get("thread") or {})
-            if thread_key:
-                thread["threadKey"] = thread_key
-            if thread_name:
-                thread["name"] = thread_name
-            body["thread"] = thread
-        if reply_option is None and body.get("thread"):
-            reply_option = FALLBACK_TO_NEW_THREAD
+        body, reply_option = threaded(
+            message, thread_key=thread_key, thread_name=thread_name, reply_option=reply_option
+        )
         if message_id is not None and not is_client_message_id(message_id):
             raise ValueError(
                 f"message_id {message_id!r} must be 'client-' plus [a-z0-9-], at most 63 chars"
@@ -457,7 +330,7 @@ class ChatClient:
             showDeleted=show_deleted,
         )
 
-        def make(s: Any, token: str | None) -> Any:
+        def make(s: Any, *, token: str | None) -> Any:
             return s.messages.list(**params, **({"pageToken": token} if token else {}))
 
         return self._pages("messages.list", make, target=space, key="messages")
@@ -474,7 +347,7 @@ class ChatClient:
         """``spaces.list``: the spaces the caller is a member of, all pages."""
         params = _given(pageSize=page_size, filter=filter)
 
-        def make(s: Any, token: str | None) -> Any:
+        def make(s: Any, *, token: str | None) -> Any:
             return s.spaces.list(**params, **({"pageToken": token} if token else {}))
 
         return self._pages("spaces.list", make, target="spaces", key="spaces")
@@ -512,7 +385,7 @@ class ChatClient:
             showGroups=show_groups,
         )
 
-        def make(s: Any, token: str | None) -> Any:
+        def make(s: Any, *, token: str | None) -> Any:
             return s.members.list(**params, **({"pageToken": token} if token else {}))
 
         return self._pages("members.list", make, target=space, key="memberships")

@@ -11,9 +11,16 @@ never wait for each other (until the project budget runs out).
 from __future__ import annotations
 
 import bisect
+import random
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
+
+from shared.google.errors import ApiError, RateLimited
+from shared.google.retry import RetryPolicy, call_with_retry
+
+T = TypeVar("T")
 
 
 class PacingTimeout(Exception):
@@ -104,14 +111,49 @@ class Pacer:
             self._next = {s: t for s, t in self._next.items() if t > now}
 
 
-_default: Pacer | None = None
-_default_lock = threading.Lock()
+def paced_call(
+    attempt: Callable[[int], T],
+    *,
+    pacer: Pacer | None,
+    space: str | None,
+    method: str,
+    target: str | None = None,
+    policy: RetryPolicy,
+    retryable: Callable[[ApiError, int], bool] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """A message write with retries: each attempt first waits for ``space``'s write slot.
 
+    A slot further away than the policy's deadline fails at once with
+    ``RateLimited`` (reason ``CLIENT_PACING``, never retried); a 429 from the
+    server pushes the space's next slot back by its ``Retry-After``.
+    ``retryable`` narrows which errors are retried (default: ``error.retryable``).
+    """
+    started = clock()
 
-def default_pacer() -> Pacer:
-    """The process-wide pacer: quotas are per space and per project, not per client."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Pacer()
-        return _default
+    def paced(n: int) -> T:
+        if pacer is not None and space is not None:
+            left = policy.deadline - (clock() - started)
+            try:
+                pacer.acquire(space, max_wait=max(0.0, left))
+            except PacingTimeout as exc:
+                raise RateLimited(
+                    str(exc), reason="CLIENT_PACING", method=method, space=space, target=target
+                ) from None
+        try:
+            return attempt(n)
+        except RateLimited as exc:
+            if pacer is not None and space is not None:
+                pacer.penalize(space, exc.retry_after)
+            raise
+
+    def should_retry(error: ApiError, n: int) -> bool:
+        if error.reason == "CLIENT_PACING":
+            return False
+        return retryable(error, n) if retryable is not None else error.retryable
+
+    return call_with_retry(
+        paced, policy=policy, retryable=should_retry, clock=clock, sleep=sleep, rng=rng
+    )

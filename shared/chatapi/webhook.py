@@ -1,8 +1,8 @@
-"""Incoming webhooks: post to one space through its secret URL (stdlib only).
+"""Incoming webhooks: post to one space through its secret URL (no API client needed).
 
 The URL's ``key`` and ``token`` are the secret. ``redact_url`` hides them,
 and everything this module logs, raises or reprs uses the redacted form;
-urllib's own exceptions (which carry the URL) are never chained.
+the transport never puts a URL into an exception.
 
 Retries follow the same ``RetryPolicy`` as ``ChatClient``. Each ``send``
 adds a ``requestId`` (yours, or a random one generated once per call), so a
@@ -11,25 +11,24 @@ retry after a lost response returns the message instead of posting twice.
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import random
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shared.chatapi.errors import ChatApiError, RateLimited, error_for_status, transport_error
-from shared.chatapi.pacing import Pacer, PacingTimeout, default_pacer
-from shared.chatapi.retry import RetryPolicy, call_with_retry, parse_retry_after
+from shared.chatapi.pacing import Pacer, paced_call
+from shared.chatapi.threads import threaded
+from shared.google.errors import error_for_status, transport_error
+from shared.google.retry import RetryPolicy, parse_retry_after
+from shared.google.transport import TransportError, send
+from shared.google.urls import UnsafeUrl, check_outbound
 
 log = logging.getLogger(__name__)
 
-FALLBACK_TO_NEW_THREAD = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
 _SECRET_PARAMS = frozenset({"key", "token"})
 _METHOD = "webhook.send"
 
@@ -78,15 +77,17 @@ class WebhookClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
+        try:
+            check_outbound(url, "the webhook URL")
+        except UnsafeUrl as exc:
+            raise ValueError(f"{exc}: {redact_url(url)}") from None
         parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("https", "http"):
-            raise ValueError(f"webhook URL must be http(s): {redact_url(url)}")
         self._url = url
         self.redacted_url = redact_url(url)
         self.space = _space_from_path(parts.path)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.pacer = (pacer or default_pacer()) if pacing else None
+        self.pacer = (pacer or Pacer()) if pacing else None
         self._clock = clock
         self._sleep = sleep
         self._rng = rng
@@ -109,45 +110,26 @@ class WebhookClient:
         ``thread_key`` replies in (or starts) that thread; ``reply_option`` then
         defaults to ``REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD``.
         """
-        body: dict[str, Any] = dict(message or {})
+        content: dict[str, Any] = dict(message or {})
         if text is not None:
-            body["text"] = text
+            content["text"] = text
         if card is not None:
-            body["cardsV2"] = [*body.get("cardsV2", []), _card_entry(card)]
-        if not body:
+            content["cardsV2"] = [*content.get("cardsV2", []), _card_entry(card)]
+        if not content:
             raise ValueError("a webhook message needs text, a card or a message body")
+        body, option = threaded(content, thread_key=thread_key, reply_option=reply_option)
         extra: dict[str, str] = {"requestId": request_id or str(uuid.uuid4())}
-        if thread_key:
-            body["thread"] = {**body.get("thread", {}), "threadKey": thread_key}
-        if reply_option or body.get("thread"):
-            extra["messageReplyOption"] = reply_option or FALLBACK_TO_NEW_THREAD
+        if option:
+            extra["messageReplyOption"] = option
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         url = self._with_params(extra)
-        started = self._clock()
-
-        def attempt(n: int) -> dict[str, Any]:
-            if self.pacer is not None and self.space is not None:
-                left = self.retry.deadline - (self._clock() - started)
-                try:
-                    self.pacer.acquire(self.space, max_wait=max(0.0, left))
-                except PacingTimeout as exc:
-                    raise RateLimited(
-                        str(exc), reason="CLIENT_PACING", method=_METHOD, space=self.space
-                    ) from None
-            try:
-                return self._post(url, data)
-            except RateLimited as exc:
-                if self.pacer is not None and self.space is not None:
-                    self.pacer.penalize(self.space, exc.retry_after)
-                raise
-
-        def retryable(error: ChatApiError, n: int) -> bool:
-            return error.reason != "CLIENT_PACING" and error.retryable
-
-        result = call_with_retry(
-            attempt,
+        result = paced_call(
+            lambda n: self._post(url, data),
+            pacer=self.pacer,
+            space=self.space,
+            method=_METHOD,
+            target=self.redacted_url,
             policy=self.retry,
-            retryable=retryable,
             clock=self._clock,
             sleep=self._sleep,
             rng=self._rng,
@@ -174,47 +156,30 @@ class WebhookClient:
         return text
 
     def _post(self, url: str, data: bytes) -> dict[str, Any]:
-        """One attempt; every failure becomes a ``ChatApiError`` with no URL in it."""
-        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
-            url,
-            data=data,
-            method="POST",
-            headers={"Content-Type": "application/json; charset=UTF-8"},
-        )
-        error: ChatApiError
+        """One attempt; every failure becomes an ``ApiError`` with no URL in it."""
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            try:
-                content = self._scrub(exc.read().decode("utf-8", "replace"))
-            except OSError:
-                content = ""
-            finally:
-                exc.close()
-            error = error_for_status(
-                exc.code,
-                content,
+            result = send(
+                "POST",
+                url,
+                body=data,
+                headers={"Content-Type": "application/json; charset=UTF-8"},
+                timeout=self.timeout,
+            )
+        except TransportError as exc:
+            raise transport_error(
+                exc, method=_METHOD, space=self.space, target=self.redacted_url
+            ) from None
+        if result.status >= 400:
+            raise error_for_status(
+                result.status,
+                self._scrub(result.body.decode("utf-8", "replace")),
                 method=_METHOD,
                 space=self.space,
                 target=self.redacted_url,
-                retry_after=parse_retry_after(
-                    exc.headers.get("Retry-After") if exc.headers else None
-                ),
+                retry_after=parse_retry_after(result.headers.get("retry-after")),
             )
-        except (OSError, http.client.HTTPException) as exc:
-            text = self._scrub(str(getattr(exc, "reason", None) or exc))
-            error = transport_error(
-                exc, method=_METHOD, space=self.space, target=self.redacted_url, text=text
-            )
-        else:
-            try:
-                parsed: Any = json.loads(raw or b"{}")
-            except ValueError:
-                parsed = {}
-            return dict(parsed) if isinstance(parsed, dict) else {}
-        # Raised outside the except blocks, so urllib's exception (with the URL) isn't chained.
-        raise error
+        parsed = result.json()
+        return dict(parsed) if isinstance(parsed, dict) else {}
 
 
 def send_webhook(

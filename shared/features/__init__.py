@@ -1,29 +1,14 @@
-"""Nudge's features, assembled into one app.
+"""Nudge's features, one module or package each, installed by the list below.
 
-Each feature is a module with its own ``Router``; ``build_app`` includes them.
-Add yours here.
+A feature module defines ``feature = Feature(...)`` (see ``shared.core.feature``).
+Add yours to ``INSTALLED``: that one line puts its commands in ``/help`` and
+``nudge chat``, its routes on ``chat_app``, and its tick jobs on the tick.
+A test checks that every module here is installed, so none is silently dead.
 """
 
 from __future__ import annotations
 
-from shared.app import ChatApp
-from shared.config import Settings
-from shared.router import Router
-from shared.services import Services
-
-
-def build_router() -> Router:
-    """Every feature's routes in one router."""
-    from shared.features import account, basics
-
-    router = Router()
-    router.include(basics.router)
-    router.include(account.router)
-    return router
-
-
-def build_app(settings: Settings, *, services: Services | None = None) -> ChatApp:
-    """The Chat interaction app with every built-in feature and its HTTP routes."""
-    from shared.auth.oauth import oauth_routes
-
-    return ChatApp(build_router(), settings, services=services, routes=oauth_routes())
+INSTALLED: tuple[str, ...] = (
+    "basics",
+    "account",
+)

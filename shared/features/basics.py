@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.cards import (
+from shared.chat.cards import (
     Action,
     Button,
     ButtonList,
@@ -13,11 +13,12 @@ from shared.cards import (
     Section,
     TextParagraph,
 )
-from shared.context import Context
-from shared.events.models import AddedToSpaceEvent, CommandEvent, Event, MessageEvent
-from shared.responses import Reply, Response
-from shared.router import Router
-from shared.text import escape_html
+from shared.chat.events.models import AddedToSpaceEvent, CommandEvent, Event, MessageEvent
+from shared.chat.responses import Reply, Response
+from shared.chat.text import escape_html
+from shared.core.context import Context
+from shared.core.feature import Feature
+from shared.core.router import Router
 
 router = Router()
 
@@ -88,3 +89,6 @@ def show_help_button(event: Event, ctx: Context) -> Response:
 @router.message(r"^\s*help\s*$")
 def help_message(event: MessageEvent, ctx: Context) -> Response:
     return Reply(cards=(help_card(ctx),), private=not event.space.is_dm)
+
+
+feature = Feature("basics", router, description="The welcome card and /help")

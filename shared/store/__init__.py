@@ -1,7 +1,5 @@
-"""Persistence: repository Protocols (``base``) and the embedded SQLite store (``sqlite``)."""
+"""Persistence: one Protocol per domain (``tokens``, ``nonces``, ...) and one package per backend.
 
-from __future__ import annotations
-
-from shared.store.base import NonceStore, Store, StoredToken, TokenStore
-
-__all__ = ["NonceStore", "Store", "StoredToken", "TokenStore"]
+Features and services depend only on the Protocols; the composition root
+(``shared.wiring``) is the only module that picks and builds a backend.
+"""

@@ -17,8 +17,8 @@ import pytest
 
 from devkit.loopback import LoopbackServer
 from devkit.oauth_server import OAuthServer
-from shared.chatapi.errors import PermissionDenied, Unauthenticated
 from shared.config import Settings
+from shared.google.errors import PermissionDenied, Unauthenticated
 from shared.http import HttpRequest
 
 CLIENT_ID = "test-client.apps.googleusercontent.com"

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from shared.auth.crypto import SealError, TokenCipher, TokenKeyError, looks_sealed, parse_keys
+from shared.util.crypto import SealError, TokenCipher, TokenKeyError, looks_sealed, parse_keys
 
 SECRET = "1//0g-refresh-token-value"
 

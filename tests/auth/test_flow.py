@@ -19,13 +19,11 @@ import pytest
 
 from devkit.oauth_server import OAuthServer, follow_once
 from devkit.sample_events import Persona, legacy_message_event
-from shared.app import ChatApp
-from shared.auth.oauth import oauth_routes
 from shared.config import Settings
-from shared.features.account import router as account_router
+from shared.core.app import ChatApp
+from shared.features import account
 from shared.http import HttpRequest, HttpResponse
-from shared.router import Router
-from shared.services import Services
+from shared.wiring import build_app, build_services
 
 from .conftest import (
     CLIENT_ID,
@@ -75,10 +73,8 @@ class Stack:
 
 def build(settings: Settings, chat: FakeUserChat | None) -> ChatApp:
     """The app with the account commands and the OAuth callback; ``chat=None``: real ChatClient."""
-    router = Router()
-    router.include(account_router)
-    services = Services(settings, **({"user_chat": chat} if chat else {}))
-    return ChatApp(router, settings, services=services, routes=oauth_routes(), verifier=None)
+    services = build_services(settings, **({"user_chat": chat} if chat else {}))
+    return build_app(settings, services=services, features=[account.feature])
 
 
 @pytest.fixture
@@ -192,7 +188,7 @@ def test_incremental_grant_switches_the_feature_off_until_granted(stack: Stack) 
     assert consent(stack, url)[0] == 302
     body = stack.send("/invite @Ada", mention=ADA)
     assert "Joined:* Ada" in body["text"]
-    assert stack.app.services.user_auth.granted_scopes(USER_NAME) == {"openid", MEMBERSHIPS}
+    assert stack.app.services.grants().granted_scopes(USER_NAME) == {"openid", MEMBERSHIPS}
 
 
 def test_revoked_grant_is_forgotten_and_consent_asked_again(stack: Stack) -> None:
@@ -203,7 +199,7 @@ def test_revoked_grant_is_forgotten_and_consent_asked_again(stack: Stack) -> Non
     stack.rebuild()  # a new instance: it must refresh, and gets invalid_grant
     body = stack.send("/invite @Ada", mention=ADA)
     request_config_url(body)
-    assert stack.app.services.store.get_token(USER_NAME) is None
+    assert stack.app.services.tokens().get_token(USER_NAME) is None
 
 
 def test_rejected_access_token_is_forgotten_and_consent_asked_again(stack: Stack) -> None:
@@ -211,7 +207,7 @@ def test_rejected_access_token_is_forgotten_and_consent_asked_again(stack: Stack
     assert "Joined" in stack.send("/invite @Ada", mention=ADA)["text"]
     stack.oauth.revoke_all()  # same instance: cached access token now gets 401
     request_config_url(stack.send("/invite @Ada", mention=ADA))
-    assert stack.app.services.store.get_token(USER_NAME) is None
+    assert stack.app.services.tokens().get_token(USER_NAME) is None
 
 
 def test_logout_revokes_and_deletes(stack: Stack) -> None:
@@ -221,7 +217,7 @@ def test_logout_revokes_and_deletes(stack: Stack) -> None:
     assert body["privateMessageViewer"]["name"] == USER_NAME
     assert "Google revoked it" in body["text"]
     assert stack.oauth.refresh_token_count() == 0
-    assert stack.app.services.store.get_token(USER_NAME) is None
+    assert stack.app.services.tokens().get_token(USER_NAME) is None
     assert "weren't connected" in stack.send("/logout")["text"]
     request_config_url(stack.send("/connect"))
 
@@ -236,19 +232,19 @@ def test_logout_deletes_even_when_google_is_unreachable(
     stack.rebuild()
     body = stack.send("/logout")
     assert "did not confirm" in body["text"]
-    assert stack.app.services.store.get_token(USER_NAME) is None
+    assert stack.app.services.tokens().get_token(USER_NAME) is None
 
 
 def test_access_denied_shows_a_page_not_an_error(stack: Stack) -> None:
     stack.oauth.deny()
     status, _ = consent(stack, request_config_url(stack.send("/connect")))
     assert status == 400
-    assert stack.app.services.store.get_token(USER_NAME) is None
+    assert stack.app.services.tokens().get_token(USER_NAME) is None
 
 
 def test_wrong_google_account_is_refused(stack: Stack) -> None:
     stack.oauth.set_user("999", "someone-else@example.com")
     status, _ = consent(stack, request_config_url(stack.send("/connect")))
     assert status == 400
-    assert stack.app.services.store.get_token(USER_NAME) is None
-    assert stack.app.services.store.get_token("users/999") is None
+    assert stack.app.services.tokens().get_token(USER_NAME) is None
+    assert stack.app.services.tokens().get_token("users/999") is None

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from shared.auth.state import StateError, StateSigner
-from shared.store.sqlite import SqliteStore
+from shared.store.sqlite import SqliteBackend
 
 from .conftest import FakeClock
 
 
 @pytest.fixture
 def signer(tmp_path: Path, clock: FakeClock) -> StateSigner:
-    return StateSigner([os.urandom(32)], SqliteStore(tmp_path / "s.db"), clock=clock)
+    return StateSigner([os.urandom(32)], SqliteBackend(tmp_path / "s.db").nonces, clock=clock)
 
 
 def test_round_trip_carries_user_scopes_and_redirect(signer: StateSigner) -> None:
@@ -61,7 +61,7 @@ def test_changing_the_user_breaks_the_signature(signer: StateSigner) -> None:
 def test_other_keys_and_garbage_are_rejected(
     signer: StateSigner, tmp_path: Path, clock: FakeClock
 ) -> None:
-    other = StateSigner([os.urandom(32)], SqliteStore(tmp_path / "o.db"), clock=clock)
+    other = StateSigner([os.urandom(32)], SqliteBackend(tmp_path / "o.db").nonces, clock=clock)
     with pytest.raises(StateError) as info:
         signer.verify(other.sign("users/1", ["a"], None))
     assert info.value.reason == "signature"
@@ -72,6 +72,6 @@ def test_other_keys_and_garbage_are_rejected(
 
 def test_rotated_keys_still_verify(tmp_path: Path, clock: FakeClock) -> None:
     old, new = os.urandom(32), os.urandom(32)
-    store = SqliteStore(tmp_path / "r.db")
+    store = SqliteBackend(tmp_path / "r.db").nonces
     token = StateSigner([old], store, clock=clock).sign("users/1", ["a"], None)
     assert StateSigner([new, old], store, clock=clock).consume(token).user_name == "users/1"

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from shared.auth.crypto import TokenCipher
-from shared.store.base import StoredToken
-from shared.store.sqlite import SqliteStore
+from shared.store.sqlite import SqliteBackend
+from shared.store.tokens import StoredToken
+from shared.util.crypto import TokenCipher
 
 SECRET = "1//0g-very-secret-refresh-token-ABCDEF"
 
 
 def test_creates_parent_dir_schema_and_wal(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "nudge.db"
-    store = SqliteStore(path)
-    assert store.get_token("users/1") is None
+    store = SqliteBackend(path)
+    assert store.tokens.get_token("users/1") is None
     assert path.exists()
     assert (path.stat().st_mode & 0o777) == 0o600
     with sqlite3.connect(path) as db:
@@ -29,32 +29,34 @@ def test_creates_parent_dir_schema_and_wal(tmp_path: Path) -> None:
 
 def test_round_trip_and_delete(tmp_path: Path) -> None:
     cipher = TokenCipher([os.urandom(32)])
-    store = SqliteStore(tmp_path / "nudge.db")
+    store = SqliteBackend(tmp_path / "nudge.db")
     sealed = cipher.seal(SECRET, aad="users/1")
-    store.put_token(StoredToken("users/1", sealed, frozenset({"openid", "b"}), "a@example.com"))
-    got = store.get_token("users/1")
+    store.tokens.put_token(
+        StoredToken("users/1", sealed, frozenset({"openid", "b"}), "a@example.com")
+    )
+    got = store.tokens.get_token("users/1")
     assert got is not None
     assert got.sealed_refresh_token == sealed
     assert got.scopes == {"openid", "b"}
     assert SECRET not in repr(got)
-    assert store.delete_token("users/1") is True
-    assert store.delete_token("users/1") is False
-    assert store.get_token("users/1") is None
+    assert store.tokens.delete_token("users/1") is True
+    assert store.tokens.delete_token("users/1") is False
+    assert store.tokens.get_token("users/1") is None
 
 
 def test_refuses_plaintext(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "nudge.db")
+    store = SqliteBackend(tmp_path / "nudge.db")
     with pytest.raises(ValueError, match="not sealed"):
-        store.put_token(StoredToken("users/1", SECRET))
+        store.tokens.put_token(StoredToken("users/1", SECRET))
 
 
 def test_no_plaintext_refresh_token_on_disk(tmp_path: Path) -> None:
     path = tmp_path / "nudge.db"
     cipher = TokenCipher([os.urandom(32)])
-    store = SqliteStore(path)
+    store = SqliteBackend(path)
     for n in range(5):
         token = f"{SECRET}-{n}"
-        store.put_token(StoredToken(f"users/{n}", cipher.seal(token, aad=f"users/{n}")))
+        store.tokens.put_token(StoredToken(f"users/{n}", cipher.seal(token, aad=f"users/{n}")))
     store.close()
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert SECRET.encode() not in raw
@@ -66,23 +68,23 @@ def test_no_plaintext_refresh_token_on_disk(tmp_path: Path) -> None:
 
 def test_nonces_are_single_use_and_pruned(tmp_path: Path) -> None:
     now = [1000.0]
-    store = SqliteStore(tmp_path / "nudge.db", clock=lambda: now[0])
-    assert store.use_nonce("n1", 1600.0) is True
-    assert store.use_nonce("n1", 1600.0) is False
+    store = SqliteBackend(tmp_path / "nudge.db", clock=lambda: now[0])
+    assert store.nonces.use_nonce("n1", 1600.0) is True
+    assert store.nonces.use_nonce("n1", 1600.0) is False
     now[0] = 5000.0
-    assert store.use_nonce("n2", 5600.0) is True  # prunes n1 (expired)
+    assert store.nonces.use_nonce("n2", 5600.0) is True  # prunes n1 (expired)
     with sqlite3.connect(tmp_path / "nudge.db") as db:
         assert [r[0] for r in db.execute("SELECT nonce FROM used_nonces")] == ["n2"]
 
 
 def test_concurrent_nonce_use_admits_exactly_one(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "nudge.db")
+    store = SqliteBackend(tmp_path / "nudge.db")
     results: list[bool] = []
     barrier = threading.Barrier(8)
 
     def use() -> None:
         barrier.wait()
-        results.append(store.use_nonce("same", 9e12))
+        results.append(store.nonces.use_nonce("same", 9e12))
 
     threads = [threading.Thread(target=use) for _ in range(8)]
     for t in threads:

@@ -1,35 +1,70 @@
-"""UserAuth pieces: configuration errors, callback failures (never 500), scope gating, rotation."""
+"""User auth pieces: configuration errors, callback failures (never 500), scope gating, rotation."""
 
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import urllib.parse
 from collections.abc import Callable
-from types import SimpleNamespace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
 from devkit.oauth_server import OAuthServer
-from shared.auth.crypto import TokenCipher, TokenKeyError
+from shared.auth.consent import Consent
 from shared.auth.errors import AuthorizationRequired
-from shared.auth.oauth import UserAuth, oauth_callback, safe_redirect
+from shared.auth.grants import UserGrants
+from shared.chat.events.models import CommandEvent, Event, EventFormat, Space, SpaceType, User
+from shared.chat.responses import Reply, RequestConfig, Response
 from shared.config import Settings
-from shared.events.models import CommandEvent, EventFormat, Space, SpaceType, User
+from shared.core.context import Context
+from shared.core.router import Router
+from shared.features.account.callback import oauth_callback
+from shared.features.account.prompts import ask_for_access
+from shared.google.urls import chat_redirect
 from shared.http import HttpRequest
-from shared.responses import Reply, RequestConfig
-from shared.store.base import StoredToken
-from shared.store.sqlite import SqliteStore
+from shared.services import Lazy, Services
+from shared.store.tokens import StoredToken, TokenStore
+from shared.util.crypto import TokenCipher, TokenKeyError
+from shared.wiring import build_services
 
 from .conftest import MEMBERSHIPS, USER_NAME, FakeClock
 
 USER = User(name=USER_NAME, display_name="Dev", email="dev@example.com")
 
 
-def make_auth(settings: Settings, clock: Callable[[], float] | None = None) -> UserAuth:
-    store = SqliteStore(settings.database)
-    return UserAuth(settings, store, clock=clock) if clock else UserAuth(settings, store)
+@dataclass
+class Auth:
+    """User auth as the app wires it: grants, consent, the prompt and the callback page."""
+
+    settings: Settings
+    services: Services
+
+    @property
+    def grants(self) -> UserGrants:
+        return self.services.grants()
+
+    @property
+    def consent(self) -> Consent:
+        return self.services.consent()
+
+    @property
+    def tokens(self) -> TokenStore:
+        return self.services.tokens()
+
+    def prompt(self, exc: AuthorizationRequired, event: Event) -> Response:
+        ctx = Context(self.settings, "test", Router(), self.services, logging.getLogger("t"))
+        return ask_for_access(exc, event, ctx)
+
+    def consent_url(self, user: User, scopes: list[str], redirect_after: str | None) -> str:
+        return self.consent.url(user.name, scopes, email=user.email, redirect_after=redirect_after)
+
+
+def make_auth(settings: Settings, clock: Callable[[], float] | None = None) -> Auth:
+    services = build_services(settings, **({"clock": clock} if clock else {}))
+    return Auth(settings, services)
 
 
 def command(user: User = USER) -> CommandEvent:
@@ -43,8 +78,8 @@ def command(user: User = USER) -> CommandEvent:
     )
 
 
-def callback(auth: UserAuth, **query: str) -> tuple[int, str]:
-    response = auth.handle_callback(HttpRequest("GET", "/oauth/callback", query=query))
+def callback(auth: Auth, **query: str) -> tuple[int, str]:
+    response = oauth_callback(HttpRequest("GET", "/oauth/callback", query=query), auth.services)
     return response.status, response.body.decode()
 
 
@@ -56,8 +91,8 @@ def test_missing_configuration_gives_a_clear_private_reply(
     make_settings: Callable[..., Settings],
 ) -> None:
     auth = make_auth(make_settings(NUDGE_TOKEN_KEY="", NUDGE_OAUTH_CLIENT_ID=""))
-    assert auth.missing_settings() == ["NUDGE_OAUTH_CLIENT_ID", "NUDGE_TOKEN_KEY"]
-    answer = auth.authorization_response(AuthorizationRequired([MEMBERSHIPS]), command())
+    assert auth.consent.missing_settings() == ["NUDGE_OAUTH_CLIENT_ID", "NUDGE_TOKEN_KEY"]
+    answer = auth.prompt(AuthorizationRequired([MEMBERSHIPS]), command())
     assert isinstance(answer, Reply)
     assert answer.private
     assert "not set up" in answer.text
@@ -66,15 +101,15 @@ def test_missing_configuration_gives_a_clear_private_reply(
 def test_never_stores_without_a_key(make_settings: Callable[..., Settings]) -> None:
     auth = make_auth(make_settings(NUDGE_TOKEN_KEY=""))
     with pytest.raises(TokenKeyError, match="NUDGE_TOKEN_KEY is not set"):
-        auth._put(USER_NAME, "1//plaintext", {"openid"}, "")
-    assert auth.store.get_token(USER_NAME) is None
+        auth.grants.save(USER_NAME, "1//plaintext", {"openid"}, "")
+    assert auth.tokens.get_token(USER_NAME) is None
 
 
 def test_first_time_is_request_config(make_settings: Callable[..., Settings]) -> None:
     auth = make_auth(make_settings())
-    answer = auth.authorization_response(AuthorizationRequired([MEMBERSHIPS]), command())
+    answer = auth.prompt(AuthorizationRequired([MEMBERSHIPS]), command())
     assert isinstance(answer, RequestConfig)
-    state = auth.signer.verify(state_of(answer.url))
+    state = auth.consent.signer.verify(state_of(answer.url))
     assert state.user_name == USER_NAME
     assert state.scopes == (MEMBERSHIPS, "openid")
     assert state.redirect_after == command().config_complete_redirect_url
@@ -107,13 +142,13 @@ def test_unreachable_token_endpoint_is_a_400(make_settings: Callable[..., Settin
     assert callback(auth, code="4/x", state=state)[0] == 400
 
 
-def test_callback_route_never_500s() -> None:
+def test_callback_route_never_500s(make_settings: Callable[..., Settings]) -> None:
     class Broken:
-        def handle_callback(self, request: HttpRequest) -> Any:
+        def complete(self, query: Any) -> Any:
             raise RuntimeError("boom")
 
-    app: Any = SimpleNamespace(services=SimpleNamespace(user_auth=Broken()))
-    response = oauth_callback(HttpRequest("GET", "/oauth/callback"), app)
+    services = replace(build_services(make_settings()), consent=Lazy.of(Broken()))  # type: ignore[arg-type]
+    response = oauth_callback(HttpRequest("GET", "/oauth/callback"), services)
     assert response.status == 400
     assert b"boom" not in response.body
 
@@ -123,12 +158,26 @@ def test_success_without_redirect_shows_a_page_and_unsafe_redirects_are_dropped(
 ) -> None:
     auth = make_auth(make_settings())
     url = auth.consent_url(USER, [MEMBERSHIPS], redirect_after="http://evil.example.com/x")
-    assert auth.signer.verify(state_of(url)).redirect_after is None
+    assert auth.consent.signer.verify(state_of(url)).redirect_after is None
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(oauth.authorize(url)).query))
     status, page = callback(auth, **query)
     assert (status, "Connected" in page) == (200, True)
-    assert safe_redirect("https://chat.google.com/x") == "https://chat.google.com/x"
-    assert safe_redirect("javascript:alert(1)") is None
+    assert chat_redirect("https://chat.google.com/x") == "https://chat.google.com/x"
+    assert chat_redirect("javascript:alert(1)") is None
+
+
+def test_redirects_go_only_to_chat_hosts_or_loopback() -> None:
+    for url in (
+        "https://evil.example.com/x",
+        "https://chat.google.com.evil.example/x",
+        "https://user@evil.example/?chat.google.com",
+        "http://chat.google.com/x",
+        "//chat.google.com/x",
+        "https:///x",
+    ):
+        assert chat_redirect(url) is None, url
+    assert chat_redirect("https://mail.google.com/chat/x") == "https://mail.google.com/chat/x"
+    assert chat_redirect("http://127.0.0.1:8080/done") == "http://127.0.0.1:8080/done"
 
 
 def test_scope_gating_happens_before_any_network_call(
@@ -136,14 +185,14 @@ def test_scope_gating_happens_before_any_network_call(
 ) -> None:
     auth = make_auth(make_settings())
     with pytest.raises(AuthorizationRequired):
-        auth.credentials_for(USER_NAME, [MEMBERSHIPS])
-    sealed = auth.cipher.seal("1//rt", aad=USER_NAME)
-    auth.store.put_token(StoredToken(USER_NAME, sealed, frozenset({"openid"})))
+        auth.grants.credentials_for(USER_NAME, [MEMBERSHIPS])
+    sealed = auth.grants.cipher.seal("1//rt", aad=USER_NAME)
+    auth.tokens.put_token(StoredToken(USER_NAME, sealed, frozenset({"openid"})))
     with pytest.raises(AuthorizationRequired) as info:
-        auth.credentials_for(USER_NAME, [MEMBERSHIPS], reason="/invite needs it")
+        auth.grants.credentials_for(USER_NAME, [MEMBERSHIPS], reason="/invite needs it")
     assert info.value.reason == "/invite needs it"
     assert oauth.requests == []
-    credentials = auth.credentials_for(USER_NAME, ["openid"])
+    credentials = auth.grants.credentials_for(USER_NAME, ["openid"])
     assert credentials.token_uri == oauth.token_url
     assert credentials.refresh_token == "1//rt"
 
@@ -159,15 +208,16 @@ def test_call_refreshes_and_key_rotation_reseals(
 
     new_key = base64.b64encode(os.urandom(32)).decode()
     rotated = make_auth(make_settings(NUDGE_TOKEN_KEY=f"{new_key},{token_key}"))
-    record = rotated.store.get_token(USER_NAME)
+    record = rotated.tokens.get_token(USER_NAME)
     assert record is not None
     assert record.sealed_refresh_token.split(".")[1] == old_kid
-    token = rotated.call(USER_NAME, [MEMBERSHIPS], lambda c: c.token)
+    token = rotated.grants.call(USER_NAME, [MEMBERSHIPS], lambda c: c.token)
     assert token
     assert token.startswith("ya29.")
-    record = rotated.store.get_token(USER_NAME)
+    record = rotated.tokens.get_token(USER_NAME)
     assert record is not None
-    assert record.sealed_refresh_token.split(".")[1] == rotated.cipher.primary_key_id != old_kid
+    assert record.sealed_refresh_token.split(".")[1] == rotated.grants.cipher.primary_key_id
+    assert record.sealed_refresh_token.split(".")[1] != old_kid
     # Once resealed, the old key alone no longer opens it.
     with pytest.raises(AuthorizationRequired):
-        make_auth(make_settings()).credentials_for(USER_NAME, [MEMBERSHIPS])
+        make_auth(make_settings()).grants.credentials_for(USER_NAME, [MEMBERSHIPS])

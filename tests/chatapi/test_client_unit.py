@@ -15,16 +15,16 @@ import httplib2
 import pytest
 
 from shared.chatapi.client import ChatClient
-from shared.chatapi.errors import (
+from shared.chatapi.pacing import Pacer
+from shared.google.errors import (
     AlreadyExists,
-    ChatApiError,
+    ApiError,
     NotFound,
     PermissionDenied,
     RateLimited,
     Unavailable,
 )
-from shared.chatapi.pacing import Pacer
-from shared.chatapi.retry import RetryPolicy
+from shared.google.retry import RetryPolicy
 from tests.chatapi.fakes import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,7 +278,7 @@ def test_threads_share_one_service_built_once() -> None:
 def test_repr_and_error_base_class() -> None:
     client, _, _ = make_client([])
     assert repr(client) == f"ChatClient(endpoint={ENDPOINT!r})"
-    assert issubclass(RateLimited, ChatApiError)
+    assert issubclass(RateLimited, ApiError)
 
 
 def test_importing_the_client_does_not_import_googleapiclient() -> None:

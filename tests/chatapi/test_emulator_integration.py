@@ -16,17 +16,17 @@ import google.oauth2.credentials
 import pytest
 
 from shared.chatapi.client import ChatClient
-from shared.chatapi.errors import (
+from shared.chatapi.ids import client_message_id, request_id
+from shared.chatapi.pacing import Pacer
+from shared.chatapi.webhook import WebhookClient
+from shared.google.errors import (
     AlreadyExists,
-    ChatApiError,
+    ApiError,
     NotFound,
     PermissionDenied,
     RateLimited,
 )
-from shared.chatapi.ids import client_message_id, request_id
-from shared.chatapi.pacing import Pacer
-from shared.chatapi.retry import RetryPolicy
-from shared.chatapi.webhook import WebhookClient
+from shared.google.retry import RetryPolicy
 
 emulator_module = pytest.importorskip("devkit.emulator", reason="devkit.emulator not available yet")
 ChatEmulator: Any = emulator_module.ChatEmulator
@@ -175,7 +175,7 @@ def test_quotas_with_pacing_surface_no_429(emulator: Any) -> None:
     emulator.set_quotas(True)
     client = make_client(emulator, pacing=True, pacer=Pacer())
     spaces = [SPACE, *(emulator.add_space(f"spaces/Q{i}")["name"] for i in range(3))]
-    surfaced: list[ChatApiError] = []
+    surfaced: list[ApiError] = []
     lock = threading.Lock()
 
     # Warm up (one write per space: first requests are slow on both sides), then

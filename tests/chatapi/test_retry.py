@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from shared.chatapi.errors import InvalidArgument, RateLimited, Unavailable
-from shared.chatapi.retry import RetryPolicy, call_with_retry, parse_retry_after
+from shared.google.errors import InvalidArgument, RateLimited, Unavailable
+from shared.google.retry import RetryPolicy, call_with_retry, parse_retry_after
 from tests.chatapi.fakes import FakeClock
 
 

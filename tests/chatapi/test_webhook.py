@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from shared.chatapi.errors import ChatApiError, InvalidArgument, Unavailable
-from shared.chatapi.retry import RetryPolicy
 from shared.chatapi.webhook import WebhookClient, redact_url
+from shared.google.errors import ApiError, InvalidArgument, Unavailable
+from shared.google.retry import RetryPolicy
 from tests.chatapi.fakes import FakeClock
 
 KEY = "AIzaSyKEYKEYKEYsecret"
@@ -170,7 +170,7 @@ def test_connection_errors_are_redacted(caplog: pytest.LogCaptureFixture) -> Non
         client_for(url).send("x")
     error = info.value
     assert error.reason == "CONNECTION_ERROR"
-    assert isinstance(error, ChatApiError)
+    assert isinstance(error, ApiError)
     for text in (str(error), repr(error), "".join(traceback.format_exception(error)), caplog.text):
         assert_no_secret(text)
     assert "retrying" in caplog.text

@@ -12,8 +12,6 @@ import pytest
 
 from devkit.cli import main
 from devkit.emulator import ChatEmulator
-from shared.chatapi import client as chat_client
-from shared.chatapi.pacing import Pacer
 
 APP_TOKEN = "cli-test-app-token"
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +46,6 @@ class Result:
     code: int
     out: str
     err: str
-
-
-@pytest.fixture(autouse=True)
-def _no_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own unpaced pacer: the process-wide one would add 1 s per write."""
-    monkeypatch.setattr(chat_client, "default_pacer", lambda: Pacer(interval=0, slack=0))
 
 
 @pytest.fixture

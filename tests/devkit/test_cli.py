@@ -15,10 +15,10 @@ import pytest
 
 from devkit.emulator import ChatEmulator
 from devkit.oauth_server import OAuthServer
-from shared.auth.oauth import UserAuth
 from shared.config import Settings
-from shared.store.base import StoredToken
-from shared.store.sqlite import SqliteStore
+from shared.store.tokens import StoredToken
+from shared.util.crypto import TokenCipher
+from shared.wiring import build_backend
 
 from .conftest import APP_TOKEN, NUDGE, Result, clean_environ, closed_port_url
 
@@ -183,10 +183,11 @@ def test_members_add_app_as_user_with_stored_grant(
         scope = SCOPES + "chat.memberships.app"
         refresh = _refresh_token(oauth, [scope, "openid"])
         settings = Settings.from_env({"NUDGE_TOKEN_KEY": key, "NUDGE_DATABASE": str(database)})
-        store = SqliteStore.from_settings(settings)
-        auth = UserAuth(settings, store)
-        sealed = auth.cipher.seal(refresh, aad=DEV)
-        store.put_token(StoredToken(DEV, sealed, frozenset({scope, "openid"}), "dev@example.com"))
+        store = build_backend(settings)
+        sealed = TokenCipher.from_setting(key).seal(refresh, aad=DEV)
+        store.tokens.put_token(
+            StoredToken(DEV, sealed, frozenset({scope, "openid"}), "dev@example.com")
+        )
         store.close()
         assert refresh not in database.read_bytes().decode("latin-1")
 

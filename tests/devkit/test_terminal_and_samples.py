@@ -6,8 +6,8 @@ import pytest
 
 from devkit.sample_events import Persona, addon_message_event, legacy_message_event
 from devkit.terminal import plain, response_lines
-from shared.events.models import CommandEvent, MessageEvent
-from shared.events.parse import parse_event
+from shared.chat.events.models import CommandEvent, MessageEvent
+from shared.chat.events.parse import parse_event
 
 CARD = {
     "header": {"title": "Reminder", "subtitle": "in 5 min"},

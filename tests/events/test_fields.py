@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.events.fields import BadEvent, Node, to_bool, to_datetime, to_int
+from shared.chat.events.fields import BadEvent, Node, to_bool, to_datetime, to_int
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from shared.events import load_body, parse_event
-from shared.events.models import (
+from shared.chat.events import load_body, parse_event
+from shared.chat.events.models import (
     AddedToSpaceEvent,
     CardClickEvent,
     CommandEvent,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from shared.events import BadEvent, UnsupportedEvent, load_body, parse_event
+from shared.chat.events import BadEvent, UnsupportedEvent, load_body, parse_event
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 

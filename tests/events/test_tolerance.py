@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from shared.events import BadEvent, UnsupportedEvent, parse_event
-from shared.events.models import (
+from shared.chat.events import BadEvent, UnsupportedEvent, parse_event
+from shared.chat.events.models import (
     CommandEvent,
     DialogSubmitEvent,
     MessageEvent,

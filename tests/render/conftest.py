@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.cards import (
+from shared.chat.cards import (
     Action,
     Button,
     ButtonList,
@@ -32,7 +32,7 @@ from shared.cards import (
     TextInputType,
     TextParagraph,
 )
-from shared.events.models import EventFormat, Message, MessageEvent, Space, SpaceType, User
+from shared.chat.events.models import EventFormat, Message, MessageEvent, Space, SpaceType, User
 
 ENDPOINT = "https://nudge.example.com/chat"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.cards import (
+from shared.chat.cards import (
     MAX_CARD_BYTES,
     Action,
     Button,

@@ -18,7 +18,7 @@ from google.apps import card_v1, chat_v1
 from google.protobuf.json_format import MessageToDict, ParseError  # type: ignore[import-untyped]
 from google.rpc import code_pb2  # type: ignore[import-untyped]
 
-from shared.cards import (
+from shared.chat.cards import (
     Action,
     Button,
     ButtonList,
@@ -27,9 +27,9 @@ from shared.cards import (
     Section,
     TextParagraph,
 )
-from shared.events.models import MessageEvent
-from shared.render import render
-from shared.responses import (
+from shared.chat.events.models import MessageEvent
+from shared.chat.render import render
+from shared.chat.responses import (
     Ack,
     CloseDialog,
     DialogStatus,

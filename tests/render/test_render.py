@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from shared.cards import Action, Button, ButtonList, Card, CardLimitError, Section, TextParagraph
-from shared.events.models import MessageEvent
-from shared.render import MAX_MESSAGE_BYTES, MessageTooLarge, render
-from shared.responses import (
+from shared.chat.cards import (
+    Action,
+    Button,
+    ButtonList,
+    Card,
+    CardLimitError,
+    Section,
+    TextParagraph,
+)
+from shared.chat.events.models import MessageEvent
+from shared.chat.render import MAX_MESSAGE_BYTES, MessageTooLarge, render
+from shared.chat.responses import (
     Ack,
     CloseDialog,
     DialogStatus,

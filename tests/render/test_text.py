@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from shared.events.models import User
-from shared.text import (
+from shared.chat.events.models import User
+from shared.chat.text import (
     bold,
     code,
     code_block,

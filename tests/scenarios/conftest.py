@@ -7,7 +7,8 @@ server publishes; each test picks the verification mode through the env.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from flask.testing import FlaskClient
 
 from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey
+from shared.config import Settings
+from shared.core.feature import Feature
+from shared.wiring import Runtime, load_features, use_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "events"
@@ -38,13 +42,9 @@ def fixture_names(kind: str) -> list[str]:
 
 def reset_process_caches() -> None:
     """Forget settings, the built app and cached certs, as a fresh instance would."""
-    from functions.chat_app import chat_application
-    from shared.config import settings
-    from shared.verify import clear_certs_caches
+    from shared.wiring import reset_runtime
 
-    settings.cache_clear()
-    chat_application.cache_clear()
-    clear_certs_caches()
+    reset_runtime()
 
 
 @dataclass
@@ -102,12 +102,18 @@ def make_harness(
 ) -> Iterator[Callable[..., ChatHarness]]:
     servers: list[CertsServer] = []
 
-    def build(mode: str = "project_number", **extra_env: str) -> ChatHarness:
+    def build(
+        mode: str = "project_number", *, extra_features: Sequence[Feature] = (), **extra_env: str
+    ) -> ChatHarness:
+        """chat_app for ``mode``; ``extra_features`` are installed beside the built-in ones."""
         certs = CertsServer(dev_key, max_age=3600).start()
         servers.append(certs)
         for name, value in (_env(mode, certs.certs_url) | extra_env).items():
             monkeypatch.setenv(name, value)
         reset_process_caches()
+        if extra_features:
+            settings = Settings.from_env(os.environ)
+            use_runtime(Runtime(settings, features=[*load_features(), *extra_features]))
         app = functions_framework.create_app("chat_app", str(ROOT / "main.py"), "http")
         return ChatHarness(app.test_client(), dev_key, certs, mode)
 

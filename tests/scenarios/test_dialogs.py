@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shared.cards import (
+from shared.chat.cards import (
     Action,
     Button,
     ButtonList,
@@ -17,10 +17,11 @@ from shared.cards import (
     Section,
     TextInput,
 )
-from shared.context import Context
-from shared.events.models import DialogRequestEvent, DialogSubmitEvent
-from shared.responses import CloseDialog, DialogStatus, OpenDialog, Response, UpdateMessage
-from shared.router import Router
+from shared.chat.events.models import DialogRequestEvent, DialogSubmitEvent
+from shared.chat.responses import CloseDialog, DialogStatus, OpenDialog, Response, UpdateMessage
+from shared.core.context import Context
+from shared.core.feature import Feature
+from shared.core.router import Router
 from tests.scenarios.conftest import ChatHarness, fixture
 from tests.scenarios.test_events import check_addon, strict_message
 
@@ -63,21 +64,11 @@ def reminder_router() -> Router:
 
 
 @pytest.fixture
-def dialog_harness(
-    make_harness: Callable[..., ChatHarness], monkeypatch: pytest.MonkeyPatch
-) -> Callable[[str], ChatHarness]:
-    import shared.features as features
-
-    original = features.build_router
-
-    def build_router() -> Router:
-        router = original()
-        router.include(reminder_router())
-        return router
-
-    monkeypatch.setattr(features, "build_router", build_router)
+def dialog_harness(make_harness: Callable[..., ChatHarness]) -> Callable[[str], ChatHarness]:
     seen.clear()
-    return lambda mode: make_harness(mode)
+    return lambda mode: make_harness(
+        mode, extra_features=[Feature("dialogs_under_test", reminder_router())]
+    )
 
 
 def test_legacy_dialog_opens_submits_with_typed_inputs_and_closes(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from google.apps import card_v1, chat_v1
 
-from shared.router import Router
+from shared.core.feature import Feature
+from shared.core.router import Router
 from tests.scenarios.conftest import ChatHarness, fixture, fixture_names
 
 
@@ -97,26 +98,19 @@ def test_an_unhandled_event_gets_a_polite_reply_and_a_ready_to_paste_handler(
 
 def test_a_failing_handler_gives_a_friendly_message_and_a_logged_traceback(
     make_harness: Callable[..., ChatHarness],
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import shared.features as features
-
     broken = Router()
 
     @broken.command("/boom", command_id=9)
     def boom(event: object, ctx: object) -> None:
         raise RuntimeError("database on fire")
 
-    original = features.build_router
-
-    def build_router() -> Router:
-        router = original()
-        router.include(broken)
-        return router
-
-    monkeypatch.setattr(features, "build_router", build_router)
-    harness = make_harness("project_number", NUDGE_COMMAND_IDS="/help=1,/boom=9")
+    harness = make_harness(
+        "project_number",
+        extra_features=[Feature("broken", broken)],
+        NUDGE_COMMAND_IDS="/help=1,/boom=9",
+    )
     event = fixture("legacy", "app_command")
     event["appCommandMetadata"]["appCommandId"] = 9
     trace = "105445aa7843bc8bf206b12000100000"
@@ -157,7 +151,6 @@ MALFORMED: list[tuple[str, bytes]] = [
         ).encode(),
     ),
     ("deep nesting", b'{"type":' + b"[" * 10_000 + b"]" * 10_000 + b"}"),
-    ("over 1 MB", b'{"type":"MESSAGE","pad":"' + b"x" * 1_100_000 + b'"}'),
 ]
 
 
@@ -172,6 +165,15 @@ def test_malformed_bodies_get_400_with_a_clear_json_error(
     text = response.get_data(as_text=True)
     assert "Traceback" not in text
     assert 'File "' not in text
+
+
+def test_a_body_over_the_limit_gets_413_with_the_real_limit(harness: ChatHarness) -> None:
+    response = harness.post(b'{"type":"MESSAGE","pad":"' + b"x" * 1_100_000 + b'"}')
+    assert response.status_code == 413
+    error = response.json["error"]
+    assert error["code"] == "body_too_large"
+    assert "1,000,000 bytes" in error["message"]
+    assert "Traceback" not in response.get_data(as_text=True)
 
 
 def test_a_get_is_refused_with_405(harness: ChatHarness) -> None:

@@ -8,7 +8,6 @@ import pytest
 
 from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey
-from shared import verify
 
 NOW = 1_700_000_000.0
 PROJECT_NUMBER = "123456789012"
@@ -67,11 +66,3 @@ def mono() -> FakeClock:
 def wall() -> FakeClock:
     """Wall clock for token times."""
     return FakeClock(NOW)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_module_state() -> Iterator[None]:
-    verify.clear_certs_caches()
-    verify._unconfigured_logged = False
-    yield
-    verify.clear_certs_caches()

@@ -18,7 +18,8 @@ from devkit import devkey as devkey_module
 from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey, load_or_create
 from shared.config import CHAT_ISSUER
-from shared.verify import parse_certs, verify_jwt
+from shared.core.certs import parse_certs
+from shared.core.verify import verify_jwt
 from tests.verify.conftest import ENDPOINT, NOW, PROJECT_NUMBER
 
 

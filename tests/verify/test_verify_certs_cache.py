@@ -14,17 +14,16 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey
-from shared import verify
 from shared.config import Settings
-from shared.verify import (
+from shared.core import certs as verify
+from shared.core.certs import (
     CertsCache,
     CertsUnavailable,
-    ChatVerifier,
-    VerificationError,
     cache_seconds,
+    fetch_certs,
     parse_certs,
-    urllib_fetch,
 )
+from shared.core.verify import ChatVerifier, VerificationError
 from tests.verify.conftest import NOW, PROJECT_NUMBER, FakeClock
 
 
@@ -286,14 +285,14 @@ def test_parse_certs_mixed_documents(devkey, rotated_key) -> None:
         parse_certs({"keys": [{"kty": "EC"}]})
 
 
-def test_urllib_fetch_refuses_plain_http_off_loopback() -> None:
+def test_fetch_certs_refuses_plain_http_off_loopback() -> None:
     for url in ("http://www.googleapis.com/oauth2/v1/certs", "file:///etc/passwd", "ftp://x/"):
         with pytest.raises(ValueError, match="https"):
-            urllib_fetch(url)
+            fetch_certs(url)
 
 
-def test_urllib_fetch_returns_lowercased_headers(server: CertsServer) -> None:
-    body, headers = urllib_fetch(server.certs_url)
+def test_fetch_certs_returns_lowercased_headers(server: CertsServer) -> None:
+    body, headers = fetch_certs(server.certs_url)
     assert json.loads(body) == server.certs_document()
     assert headers["cache-control"] == "public, max-age=300"
 
@@ -307,7 +306,7 @@ def test_warm_verify_is_cheap(devkey, server: CertsServer, wall) -> None:
     key = cache.get(devkey.kid)
     assert key is not None
     signed, _, _ = header[7:].rpartition(".")
-    signature = verify._b64url_decode(header[7:].rsplit(".", 1)[1])
+    signature = verify.decode_segment(header[7:].rsplit(".", 1)[1])
 
     def best_of(fn: Callable[[], object], rounds: int = 5, n: int = 200) -> float:
         best = float("inf")

@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey, b64url
 from shared.config import CHAT_ISSUER, Settings
-from shared.verify import (
+from shared.core.certs import CertsCaches
+from shared.core.verify import (
     MAX_CLOCK_SKEW,
     CertsCache,
     ChatVerifier,
@@ -116,12 +117,13 @@ def test_bare_token_and_lowercase_scheme(devkey, server, wall, mono) -> None:
 def test_from_settings_picks_certs_by_mode_and_reuses_caches(devkey, server, wall) -> None:
     by_number = Settings(chat_audience=PROJECT_NUMBER, chat_certs_url=server.certs_url)
     by_url = Settings(chat_audience=ENDPOINT, oidc_certs_url=server.jwks_url)
-    first = ChatVerifier.from_settings(by_number, clock=wall)
-    again = ChatVerifier.from_settings(by_number, clock=wall)
+    caches = CertsCaches()
+    first = ChatVerifier.from_settings(by_number, caches=caches, clock=wall)
+    again = ChatVerifier.from_settings(by_number, caches=caches, clock=wall)
     assert first.certs is again.certs
     assert first.certs is not None
     assert first.certs.url == server.certs_url
-    url_verifier = ChatVerifier.from_settings(by_url, clock=wall)
+    url_verifier = ChatVerifier.from_settings(by_url, caches=caches, clock=wall)
     assert url_verifier.certs is not None
     assert url_verifier.certs.url == server.jwks_url
     token = "Bearer " + devkey.chat_token(PROJECT_NUMBER, now=NOW)
@@ -143,7 +145,7 @@ def test_from_settings_addon(devkey, server) -> None:
 def test_unconfigured_audience_rejects_and_logs_once(devkey, caplog) -> None:
     verifier = ChatVerifier.from_settings(Settings(chat_audience=None))
     token = "Bearer " + devkey.chat_token(PROJECT_NUMBER)
-    with caplog.at_level(logging.DEBUG, logger="shared.verify"):
+    with caplog.at_level(logging.DEBUG, logger="shared.core.verify"):
         for _ in range(3):
             assert reason_of(verifier, token) == "server has no NUDGE_CHAT_AUDIENCE configured"
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -1,0 +1,107 @@
+"""A feature: one pluggable part of Nudge, in the spirit of a Flask blueprint.
+
+A feature module builds a ``Router`` for its interaction handlers and bundles
+it, with anything else it serves, into ``feature = Feature(...)``:
+
+* HTTP routes (``@feature.route("/oauth/callback")``), called with the request
+  and the services;
+* exception handlers (``@feature.errorhandler(AuthorizationRequired)``), which
+  turn an exception a handler raised into a reply, as Flask's ``errorhandler``;
+* tick jobs (``@feature.tick``), run on every ``reminders_tick``;
+* Workspace event handlers (``@feature.on("google.workspace.chat.message.v1.created")``).
+
+The core knows ``Feature`` but no feature; ``shared.features`` lists the
+installed ones and the composition root assembles them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shared.core.router import RouteConflict, Router
+from shared.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from shared.chat.events.models import Event
+    from shared.chat.responses import Response
+    from shared.core.context import Context
+    from shared.core.ticks import Tick, TickReport
+    from shared.services import Services
+    from shared.workspace.envelope import WorkspaceEvent
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+RouteHandler = Callable[[HttpRequest, "Services"], HttpResponse]
+ErrorHandler = Callable[[Any, "Event", "Context"], "Response"]
+TickJob = Callable[["Tick", "Services"], "TickReport | None"]
+EventHandler = Callable[["WorkspaceEvent", "Services"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    """An HTTP route a feature serves beside Chat events."""
+
+    path: str
+    methods: tuple[str, ...]
+    handler: RouteHandler = field(compare=False)
+
+
+class Feature:
+    """A named bundle of a router, HTTP routes, exception handlers, tick jobs and event handlers."""
+
+    def __init__(self, name: str, router: Router | None = None, *, description: str = "") -> None:
+        if not name.isidentifier():
+            raise ValueError(f"feature name {name!r} must be a Python identifier")
+        self.name = name
+        self.description = description
+        self.router = router or Router()
+        self.routes: dict[str, RouteSpec] = {}
+        self.error_handlers: dict[type[BaseException], ErrorHandler] = {}
+        self.tick_jobs: list[tuple[str, TickJob]] = []
+        self.event_handlers: dict[str, list[EventHandler]] = {}
+
+    def __repr__(self) -> str:
+        return f"Feature({self.name!r})"
+
+    def route(self, path: str, *, methods: Sequence[str] = ("GET",)) -> Callable[[F], F]:
+        """Serve ``path`` for ``methods`` (other methods, ``HEAD`` included, get 405)."""
+        clean = "/" + path.strip("/")
+        if clean in self.routes:
+            raise RouteConflict(f"route {clean} is registered twice in {self.name}")
+        wanted = tuple(m.upper() for m in methods)
+
+        def register(handler: F) -> F:
+            self.routes[clean] = RouteSpec(clean, wanted, handler)
+            return handler
+
+        return register
+
+    def errorhandler(self, exc_type: type[BaseException]) -> Callable[[F], F]:
+        """Answer ``exc_type`` (or a subclass) raised by a handler with ``fn(exc, event, ctx)``."""
+
+        def register(handler: F) -> F:
+            if exc_type in self.error_handlers:
+                raise RouteConflict(f"{exc_type.__name__} has two handlers in {self.name}")
+            self.error_handlers[exc_type] = handler
+            return handler
+
+        return register
+
+    def tick(self, job: F) -> F:
+        """Run ``job(tick, services)`` on every scheduler tick."""
+        self.tick_jobs.append((f"{self.name}.{job.__name__}", job))
+        return job
+
+    def on(self, *event_types: str) -> Callable[[F], F]:
+        """Handle Workspace events of these CloudEvent types (``fn(event, services)``)."""
+        if not event_types:
+            raise ValueError("on() needs at least one event type")
+
+        def register(handler: F) -> F:
+            for event_type in event_types:
+                self.event_handlers.setdefault(event_type, []).append(handler)
+            return handler
+
+        return register

@@ -1,0 +1,22 @@
+"""What a storage backend provides: one repository per domain, over one database."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from shared.store.nonces import NonceStore
+from shared.store.tokens import TokenStore
+
+
+class Backend(Protocol):
+    """A database and its repositories (SQLite, Firestore)."""
+
+    @property
+    def tokens(self) -> TokenStore: ...
+
+    @property
+    def nonces(self) -> NonceStore: ...
+
+    def close(self) -> None:
+        """Release connections; the backend may not be used afterwards."""
+        ...

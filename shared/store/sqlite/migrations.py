@@ -1,0 +1,77 @@
+"""The SQLite schema as numbered migrations; ``PRAGMA user_version`` records the last applied.
+
+Append a migration to change the schema; never edit one that has shipped.
+Each runs in its own transaction, so a crash leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    purpose: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "users' OAuth grants and used nonces",
+        (
+            """CREATE TABLE IF NOT EXISTS user_tokens (
+                user_name TEXT PRIMARY KEY,
+                sealed_refresh_token TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                email TEXT NOT NULL DEFAULT '',
+                updated_at REAL NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS used_nonces (
+                nonce TEXT PRIMARY KEY,
+                expires_at REAL NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS used_nonces_expiry ON used_nonces (expires_at)",
+        ),
+    ),
+)
+
+#: The schema version this code writes.
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer Nudge; refusing to guess at its schema."""
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply every migration newer than the database; returns the versions applied.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``).
+    """
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"the database has schema version {current}; this Nudge knows up to {SCHEMA_VERSION}"
+        )
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= migration.version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(migration.version)
+    return applied

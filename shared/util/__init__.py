@@ -1,0 +1,1 @@
+"""Small utilities with no knowledge of Chat or Google: encodings and encryption."""

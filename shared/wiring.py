@@ -1,0 +1,266 @@
+"""The composition root: the one place that builds services, picks the store and assembles apps.
+
+Doors and the devkit call ``runtime()`` (or build a ``Runtime`` themselves);
+nothing else constructs clients, stores or the app. A ``Runtime`` owns every
+cache a process keeps between requests (settings, services, the built app,
+Google's certs, the write pacer), so a test resets all of it with
+``reset_runtime()`` and installs its own with ``use_runtime(...)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from shared.config import DEFAULT_LOCAL_DATABASE, ConfigError, Settings
+from shared.core.app import ChatApp
+from shared.core.certs import CertsCaches
+from shared.core.feature import Feature
+from shared.core.ticks import Tick, TickReport, run_tick
+from shared.core.verify import ChatVerifier
+from shared.core.workspace import WorkspaceDispatcher
+from shared.log import configure
+from shared.services import Lazy, Services
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    import google.auth.credentials
+
+    from shared.chatapi.client import ChatClient
+    from shared.chatapi.pacing import Pacer
+    from shared.services import UserChatFactory
+    from shared.store.backend import Backend
+
+
+def database_path(settings: Settings) -> str:
+    """The SQLite file for ``settings``: ``NUDGE_DATABASE``, or ``.nudge/`` locally.
+
+    On Cloud Functions only ``/tmp`` is writable and each instance has its own
+    disk, so there is no default: a clear error says what to choose instead.
+    """
+    if settings.database:
+        return settings.database
+    if settings.on_cloud_functions:
+        raise ConfigError(
+            "No store is configured for Cloud Functions, where only /tmp is writable and every "
+            "instance has its own disk. Set NUDGE_STORE=firestore for a shared store, or "
+            "NUDGE_DATABASE=/tmp/nudge.db for a single-instance deployment (max instances 1)."
+        )
+    return DEFAULT_LOCAL_DATABASE
+
+
+def build_backend(settings: Settings, *, clock: Callable[[], float] = time.time) -> Backend:
+    """The storage backend ``settings`` choose (SQLite today)."""
+    from shared.store.sqlite import SqliteBackend
+
+    return SqliteBackend(database_path(settings), clock=clock)
+
+
+def load_features(names: Sequence[str] | None = None) -> list[Feature]:
+    """The installed features (``shared.features.INSTALLED``), imported by module name."""
+    from shared.features import INSTALLED
+
+    features = []
+    for name in INSTALLED if names is None else names:
+        module = importlib.import_module(f"shared.features.{name}")
+        feature = getattr(module, "feature", None)
+        if not isinstance(feature, Feature):
+            raise TypeError(f"shared.features.{name} defines no `feature = Feature(...)`")
+        features.append(feature)
+    return features
+
+
+def build_services(
+    settings: Settings,
+    *,
+    backend: Backend | None = None,
+    chat: ChatClient | None = None,
+    user_chat: UserChatFactory | None = None,
+    pacer: Pacer | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Services:
+    """Services for ``settings``; anything passed in is used as is (tests pass fakes).
+
+    ``clock`` (wall-clock seconds) is what the store, grants and consent read.
+    """
+
+    def make_backend() -> Backend:
+        return backend if backend is not None else build_backend(settings, clock=clock)
+
+    store = Lazy(make_backend)
+
+    def make_pacer() -> Pacer:
+        from shared.chatapi.pacing import Pacer
+
+        return pacer or Pacer()
+
+    shared_pacer = Lazy(make_pacer)
+
+    def make_chat() -> ChatClient:
+        if chat is not None:
+            return chat
+        from shared.auth.app import app_credentials
+        from shared.chatapi.client import ChatClient
+
+        return ChatClient(
+            app_credentials(settings), endpoint=settings.chat_api_endpoint, pacer=shared_pacer()
+        )
+
+    def make_user_chat() -> UserChatFactory:
+        if user_chat is not None:
+            return user_chat
+        from shared.chatapi.client import ChatClient
+
+        def make(credentials: google.auth.credentials.Credentials) -> ChatClient:
+            return ChatClient(
+                credentials, endpoint=settings.chat_api_endpoint, pacer=shared_pacer()
+            )
+
+        return make
+
+    def make_grants() -> UserGrants:
+        from shared.auth.grants import UserGrants
+
+        return UserGrants(settings, store().tokens, clock=clock)
+
+    grants = Lazy(make_grants)
+
+    def make_consent() -> Consent:
+        from shared.auth.consent import Consent
+
+        return Consent(settings, grants(), store().nonces, clock=clock)
+
+    return Services(
+        settings=settings,
+        chat=Lazy(make_chat),
+        user_chat=Lazy(make_user_chat),
+        grants=grants,
+        consent=Lazy(make_consent),
+        tokens=Lazy(lambda: store().tokens),
+        nonces=Lazy(lambda: store().nonces),
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    features: Sequence[Feature] | None = None,
+    certs: CertsCaches | None = None,
+) -> ChatApp:
+    """The Chat interaction app with the installed features (or ``features``)."""
+    verifier = ChatVerifier.from_settings(settings, caches=certs or CertsCaches())
+    return ChatApp(
+        settings,
+        services or build_services(settings),
+        load_features() if features is None else features,
+        verifier=verifier,
+    )
+
+
+class Runtime:
+    """Everything one process keeps between requests, built on first use.
+
+    Creating one checks the settings that can be checked without the network
+    (the store's location, for one), so a misconfigured deployment fails at
+    start-up with a message that says what to set.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        features: Sequence[Feature] | None = None,
+        services: Services | None = None,
+        certs: CertsCaches | None = None,
+    ) -> None:
+        if services is None:
+            database_path(settings)  # raises ConfigError where no store can work
+        self.settings = settings
+        self.certs = certs or CertsCaches()
+        self._features = Lazy(lambda: tuple(load_features() if features is None else features))
+        self._services = Lazy(lambda: services or build_services(settings))
+        self._app = Lazy(self._build_app)
+        self._workspace = Lazy(lambda: WorkspaceDispatcher(self.services, self.features))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Runtime:
+        """A runtime for the environment (``os.environ`` by default), with logging set up."""
+        settings = Settings.from_env(os.environ if env is None else env)
+        configure(settings.log_level, settings.project_id)
+        return cls(settings)
+
+    @property
+    def features(self) -> tuple[Feature, ...]:
+        return self._features()
+
+    @property
+    def services(self) -> Services:
+        return self._services()
+
+    @property
+    def app(self) -> ChatApp:
+        """The Chat interaction app."""
+        return self._app()
+
+    @property
+    def workspace(self) -> WorkspaceDispatcher:
+        """Routes Workspace events to the features' handlers."""
+        return self._workspace()
+
+    def tick(self, scheduled: str | None = None) -> list[TickReport]:
+        """Run every feature's tick jobs for the tick scheduled at ``scheduled`` (RFC 3339)."""
+        now = datetime.now(UTC)
+        if scheduled:
+            try:
+                now = datetime.fromisoformat(scheduled).astimezone(UTC)
+            except ValueError:
+                log.warning("tick time %r is not RFC 3339; using the clock", scheduled[:64])
+        deadline = time.monotonic() + self.settings.tick_deadline_seconds
+        jobs = [job for feature in self.features for job in feature.tick_jobs]
+        return run_tick(Tick(now, deadline), jobs, self.services)
+
+    def _build_app(self) -> ChatApp:
+        return build_app(
+            self.settings, services=self.services, features=self.features, certs=self.certs
+        )
+
+
+_current: Runtime | None = None
+_lock = threading.Lock()
+
+
+def runtime(factory: Callable[[], Runtime] = Runtime.from_env) -> Runtime:
+    """The process's runtime, built (by ``factory``) on first use."""
+    global _current
+    current = _current
+    if current is None:
+        with _lock:
+            if _current is None:
+                _current = factory()
+            current = _current
+    return current
+
+
+def use_runtime(new: Runtime | None) -> None:
+    """Replace the process's runtime (``None``: build it afresh from the environment next time)."""
+    global _current
+    with _lock:
+        _current = new
+
+
+def reset_runtime() -> None:
+    """Forget the runtime and every cache it owns, as a fresh instance would."""
+    use_runtime(None)
+
+
+if TYPE_CHECKING:
+    from shared.auth.consent import Consent
+    from shared.auth.grants import UserGrants
