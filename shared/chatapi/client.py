@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.chatapi.ids import is_client_message_id
+from shared.chatapi.names import given, mask, require_space, space_of, user_name
 from shared.chatapi.pacing import Pacer, paced_call
 from shared.chatapi.threads import threaded
 from shared.config import DEFAULT_CHAT_API_ENDPOINT
@@ -50,39 +51,6 @@ class _Api:
     spaces: Any
     messages: Any
     members: Any
-
-
-def _given(**params: Any) -> dict[str, Any]:
-    """The query parameters that were actually given (``None`` means leave it out)."""
-    return {key: value for key, value in params.items() if value is not None}
-
-
-def _space_of(name: str) -> str | None:
-    """``spaces/AAA`` from ``spaces/AAA/messages/x`` (``None`` for ``users/…``)."""
-    parts = name.split("/")
-    if len(parts) >= 2 and parts[0] == "spaces" and parts[1]:
-        return f"spaces/{parts[1]}"
-    return None
-
-
-def _require_space(space: str) -> str:
-    if _space_of(space) != space:
-        raise ValueError(f"expected a space name like spaces/AAA, not {space!r}")
-    return space
-
-
-def _user_name(user: str) -> str:
-    """``users/123`` or ``users/someone@example.com``; a bare ID or email gets the prefix."""
-    if not user or user == "users/":
-        raise ValueError("a user ID or email is required")
-    return user if user.startswith("users/") else f"users/{user}"
-
-
-def _mask(update_mask: str | Sequence[str]) -> str:
-    mask = update_mask if isinstance(update_mask, str) else ",".join(update_mask)
-    if not mask:
-        raise ValueError("update_mask is required (e.g. 'text' or 'cards_v2')")
-    return mask
 
 
 class ChatClient:
@@ -159,7 +127,7 @@ class ChatClient:
         gone_ok_on_retry: bool = False,
     ) -> Json:
         """Run one API method with pacing (message writes) and retries."""
-        space = _space_of(target)
+        space = space_of(target)
         # Built before the first pacing slot: building must not sit between slot and send.
         api = self._service()
 
@@ -231,7 +199,7 @@ class ChatClient:
         existing message itself. Without either, a random request ID keeps
         this call's own retries from posting twice.
         """
-        _require_space(space)
+        require_space(space)
         body, reply_option = threaded(
             message, thread_key=thread_key, thread_name=thread_name, reply_option=reply_option
         )
@@ -287,7 +255,7 @@ class ChatClient:
         params: dict[str, Any] = {
             "name": name,
             "body": dict(message),
-            "updateMask": _mask(update_mask),
+            "updateMask": mask(update_mask),
         }
         if allow_missing:
             params["allowMissing"] = True
@@ -321,8 +289,8 @@ class ChatClient:
         show_deleted: bool | None = None,
     ) -> Iterator[Json]:
         """``spaces.messages.list``, all pages (user auth or ``chat.app.messages.readonly``)."""
-        _require_space(space)
-        params = _given(
+        require_space(space)
+        params = given(
             parent=space,
             pageSize=page_size,
             filter=filter,
@@ -345,7 +313,7 @@ class ChatClient:
         self, *, page_size: int | None = None, filter: str | None = None
     ) -> Iterator[Json]:
         """``spaces.list``: the spaces the caller is a member of, all pages."""
-        params = _given(pageSize=page_size, filter=filter)
+        params = given(pageSize=page_size, filter=filter)
 
         def make(s: Any, *, token: str | None) -> Any:
             return s.spaces.list(**params, **({"pageToken": token} if token else {}))
@@ -357,7 +325,7 @@ class ChatClient:
 
         Raises ``NotFound`` when there is none.
         """
-        name = _user_name(user)
+        name = user_name(user)
         return self._call(
             "spaces.findDirectMessage",
             lambda s: s.spaces.findDirectMessage(name=name),
@@ -376,8 +344,8 @@ class ChatClient:
         show_groups: bool | None = None,
     ) -> Iterator[Json]:
         """``spaces.members.list``, all pages. With ``chat.bot`` app members are left out."""
-        _require_space(space)
-        params = _given(
+        require_space(space)
+        params = given(
             parent=space,
             pageSize=page_size,
             filter=filter,
@@ -406,8 +374,8 @@ class ChatClient:
         ``chat.app.memberships`` (admin-approved). ``as_app=True`` adds the
         calling app instead (``user`` must be ``users/app``; see ``add_app``).
         """
-        _require_space(space)
-        name = _user_name(user)
+        require_space(space)
+        name = user_name(user)
         if as_app and name != "users/app":
             raise ValueError("as_app=True adds the calling app: user must be 'users/app'")
         member_type = "BOT" if as_app else "HUMAN"

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.core.router import RouteConflict, Router
+from shared.core.ticks import TickJob
 from shared.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from shared.chat.events.models import Event
     from shared.chat.responses import Response
     from shared.core.context import Context
-    from shared.core.ticks import Tick, TickReport
     from shared.services import Services
     from shared.workspace.envelope import WorkspaceEvent
 
@@ -35,7 +35,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 RouteHandler = Callable[[HttpRequest, "Services"], HttpResponse]
 ErrorHandler = Callable[[Any, "Event", "Context"], "Response"]
-TickJob = Callable[["Tick", "Services"], "TickReport | None"]
 EventHandler = Callable[["WorkspaceEvent", "Services"], None]
 
 

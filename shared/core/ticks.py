@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from shared.core.feature import TickJob
     from shared.services import Services
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,10 @@ class TickReport:
     left: int = 0
     failed: bool = False
     notes: str = ""
+
+
+#: ``job(tick, services)``: a feature's work on every tick.
+TickJob = Callable[[Tick, "Services"], "TickReport | None"]
 
 
 def run_tick(
