@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from shared.auth.grants import UserGrants
     from shared.chatapi.client import ChatClient
     from shared.store.nonces import NonceStore
+    from shared.store.reminders import ReminderStore
     from shared.store.tokens import TokenStore
+    from shared.store.users import UserStore
 
     UserChatFactory = Callable[[google.auth.credentials.Credentials], ChatClient]
 
@@ -82,3 +84,5 @@ class Services:
     consent: Lazy[Consent]
     tokens: Lazy[TokenStore]
     nonces: Lazy[NonceStore]
+    reminders: Lazy[ReminderStore]
+    users: Lazy[UserStore]

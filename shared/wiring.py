@@ -145,6 +145,8 @@ def build_services(
         consent=Lazy(make_consent),
         tokens=Lazy(lambda: store().tokens),
         nonces=Lazy(lambda: store().nonces),
+        reminders=Lazy(lambda: store().reminders),
+        users=Lazy(lambda: store().users),
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from shared.store.nonces import NonceStore
+from shared.store.reminders import ReminderStore
 from shared.store.tokens import TokenStore
+from shared.store.users import UserStore
 
 
 class Backend(Protocol):
@@ -16,6 +18,12 @@ class Backend(Protocol):
 
     @property
     def nonces(self) -> NonceStore: ...
+
+    @property
+    def reminders(self) -> ReminderStore: ...
+
+    @property
+    def users(self) -> UserStore: ...
 
     def close(self) -> None:
         """Release connections; the backend may not be used afterwards."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shared.store.sqlite.database import SqliteDatabase
+from shared.store.sqlite.reminders import SqliteReminders, SqliteUsers
 from shared.store.sqlite.tokens import SqliteNonces, SqliteTokens
 
 
@@ -17,6 +18,8 @@ class SqliteBackend:
         self.db = SqliteDatabase(path, clock=clock)
         self.tokens = SqliteTokens(self.db)
         self.nonces = SqliteNonces(self.db)
+        self.reminders = SqliteReminders(self.db)
+        self.users = SqliteUsers(self.db)
 
     def __repr__(self) -> str:
         return f"SqliteBackend({self.db.path!r})"

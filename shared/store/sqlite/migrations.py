@@ -36,6 +36,48 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX IF NOT EXISTS used_nonces_expiry ON used_nonces (expires_at)",
         ),
     ),
+    Migration(
+        2,
+        "reminders (due index, owner and space lookups) and users' time zones",
+        (
+            """CREATE TABLE reminders (
+                id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                text TEXT NOT NULL,
+                space TEXT NOT NULL,
+                origin_space TEXT NOT NULL,
+                mention TEXT NOT NULL DEFAULT '',
+                schedule TEXT NOT NULL,
+                zone TEXT NOT NULL DEFAULT '',
+                state TEXT NOT NULL,
+                next_fire REAL,
+                due_key TEXT NOT NULL DEFAULT '',
+                thread_key TEXT NOT NULL DEFAULT '',
+                nag_every INTEGER NOT NULL DEFAULT 0,
+                nag_cap INTEGER NOT NULL DEFAULT 0,
+                nag_count INTEGER NOT NULL DEFAULT 0,
+                last_message TEXT NOT NULL DEFAULT '',
+                note TEXT NOT NULL DEFAULT '',
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                version INTEGER NOT NULL,
+                lease_owner TEXT NOT NULL DEFAULT '',
+                lease_fire REAL
+            )""",
+            # Finding due reminders costs what is due, not what is stored.
+            "CREATE INDEX reminders_due ON reminders (next_fire) WHERE state = 'active'",
+            "CREATE INDEX reminders_owner ON reminders (owner, next_fire)",
+            "CREATE INDEX reminders_space ON reminders (space)",
+            "CREATE INDEX reminders_origin ON reminders (origin_space)",
+            """CREATE TABLE users (
+                user TEXT PRIMARY KEY,
+                zone TEXT NOT NULL DEFAULT '',
+                zone_source TEXT,
+                locale TEXT NOT NULL DEFAULT '',
+                updated_at REAL NOT NULL
+            )""",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
