@@ -2,16 +2,15 @@
 
 ``state`` round-trips through the user's browser and Google, so it carries
 everything the callback needs (who asked, for which scopes, where to send
-the browser afterwards) under an HMAC-SHA256 signature with a key derived
-from ``NUDGE_TOKEN_KEY``. It expires after ten minutes and its nonce is
-recorded when the callback uses it, so a replayed callback URL fails.
+the browser afterwards) under an HMAC-SHA256 signature (``itsdangerous.Signer``)
+with a key derived from ``NUDGE_TOKEN_KEY``. It expires after ten minutes and its
+nonce is recorded when the callback uses it, so a replayed callback URL fails.
 """
 
 from __future__ import annotations
 
 import binascii
 import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -19,11 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from itsdangerous import BadSignature, Signer
+
 from shared.store.nonces import NonceStore
 from shared.util.b64 import b64url_decode, b64url_encode
 
 STATE_TTL_SECONDS = 600
-_PREFIX = b"nudge-oauth-state.v1."
+_SALT = "nudge-oauth-state.v1"
 MAX_STATE_CHARS = 4096
 
 
@@ -60,13 +61,14 @@ class StateSigner:
     ) -> None:
         if not keys:
             raise ValueError("StateSigner needs at least one key")
-        self._keys = tuple(keys)
+        # itsdangerous signs with the *last* key and verifies with any; its default
+        # digest is SHA-1, hence the explicit SHA-256.
+        self._signer = Signer(
+            list(reversed(keys)), salt=_SALT, key_derivation="hmac", digest_method=hashlib.sha256
+        )
         self._nonces = nonces
         self._ttl = ttl_seconds
         self._clock = clock
-
-    def _mac(self, key: bytes, payload: str) -> bytes:
-        return hmac.new(key, _PREFIX + payload.encode("ascii"), hashlib.sha256).digest()
 
     def sign(self, user_name: str, scopes: Sequence[str], redirect_after: str | None) -> str:
         """A fresh state for ``user_name`` asking for ``scopes``."""
@@ -78,23 +80,18 @@ class StateSigner:
             "e": int(self._clock()) + self._ttl,
         }
         payload = b64url_encode(json.dumps(body, separators=(",", ":")).encode())
-        return f"{payload}.{b64url_encode(self._mac(self._keys[0], payload))}"
+        return self._signer.sign(payload).decode("ascii")
 
     def verify(self, token: str) -> OAuthState:
         """Check signature and expiry (without using the nonce up)."""
-        if not token or len(token) > MAX_STATE_CHARS or token.count(".") != 1:
+        if len(token) > MAX_STATE_CHARS or not token.isascii() or token.count(".") != 1:
             raise StateError("malformed", "The sign-in link is malformed. Start again from Chat.")
-        payload, signature = token.split(".")
         try:
-            given = b64url_decode(signature)
-        except ValueError:
-            raise StateError(
-                "malformed", "The sign-in link is malformed. Start again from Chat."
-            ) from None
-        if not any(hmac.compare_digest(self._mac(k, payload), given) for k in self._keys):
+            payload = self._signer.unsign(token).decode("ascii")
+        except BadSignature:
             raise StateError(
                 "signature", "The sign-in link was not issued by this app. Start again from Chat."
-            )
+            ) from None
         try:
             body: Any = json.loads(b64url_decode(payload))
             state = OAuthState(

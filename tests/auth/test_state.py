@@ -75,3 +75,21 @@ def test_rotated_keys_still_verify(tmp_path: Path, clock: FakeClock) -> None:
     store = SqliteBackend(tmp_path / "r.db").nonces
     token = StateSigner([old], store, clock=clock).sign("users/1", ["a"], None)
     assert StateSigner([new, old], store, clock=clock).consume(token).user_name == "users/1"
+
+
+def test_the_first_key_signs_with_hmac_sha256(tmp_path: Path, clock: FakeClock) -> None:
+    old, new = os.urandom(32), os.urandom(32)
+    store = SqliteBackend(tmp_path / "k.db").nonces
+    token = StateSigner([new, old], store, clock=clock).sign("users/1", ["a"], None)
+    assert StateSigner([new], store, clock=clock).verify(token).user_name == "users/1"
+    with pytest.raises(StateError) as info:
+        StateSigner([old], store, clock=clock).verify(token)
+    assert info.value.reason == "signature"
+    assert len(token.rsplit(".", 1)[1]) == 43  # 32 bytes of MAC: SHA-256, not SHA-1
+
+
+@pytest.mark.parametrize("junk", ["é.abc", "\udc80.x", "a.\u00ff"])
+def test_non_ascii_is_malformed(signer: StateSigner, junk: str) -> None:
+    with pytest.raises(StateError) as info:
+        signer.verify(junk)
+    assert info.value.reason == "malformed"
