@@ -138,7 +138,7 @@ class EmulatorApp:
         self.core.journal.count("api_requests")
         latency = self.core.faults.config.latency_ms / 1000.0
         if latency:
-            self.core.stop.wait(latency)
+            self.core.hang(latency)
         principal = self._principal(request, method, path)
         entry["principal"] = principal.key
         if principal.kind == "webhook":
@@ -168,7 +168,7 @@ class EmulatorApp:
         if decision.timeout:
             self.core.journal.count("timeouts")
             self.core.journal.count("faults")
-            self.core.stop.wait(self.core.faults.timeout_s)
+            self.core.hang(self.core.faults.timeout_s)
             raise status_error(504)
         if decision.error is not None:
             self.core.journal.count("faults")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from devkit.emulator.auth import TokenRegistry
@@ -14,7 +15,12 @@ from devkit.emulator.state import State
 
 @dataclass
 class Core:
-    """Everything a request handler may touch; ``stop`` ends any hanging request early."""
+    """Everything a request handler may touch; ``stop`` ends any hanging request early.
+
+    ``sleep`` waits out latency and timeout faults. ``None`` (the default) is
+    ``stop.wait`` on the wall clock; a test may inject a virtual clock's sleep
+    (which ``stop`` does not interrupt).
+    """
 
     state: State = field(default_factory=State)
     tokens: TokenRegistry = field(default_factory=TokenRegistry)
@@ -22,6 +28,14 @@ class Core:
     faults: Faults = field(default_factory=Faults)
     journal: Journal = field(default_factory=Journal)
     stop: threading.Event = field(default_factory=threading.Event)
+    sleep: Callable[[float], object] | None = None
+
+    def hang(self, seconds: float) -> None:
+        """Wait ``seconds`` for a latency or timeout fault."""
+        if self.sleep is None:
+            self.stop.wait(seconds)
+        else:
+            self.sleep(seconds)
 
     def reset(self) -> None:
         """Back to the seeded defaults: data, request log, stats, quota windows and faults.

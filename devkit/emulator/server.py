@@ -7,7 +7,8 @@ import ipaddress
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
@@ -58,6 +59,11 @@ class ChatEmulator(LoopbackServer):
 
     Use as a context manager or call ``start()``/``stop()``. ``url`` is the
     value for ``client_options={"api_endpoint": emu.url}``.
+
+    ``clock`` times the quota windows (default ``time.monotonic``); ``sleep``
+    waits out latency and timeout faults (default: a wall-clock wait that
+    ``stop()`` ends early). Tests pass a virtual clock and its sleep, so that
+    no result depends on how fast the machine is.
     """
 
     def __init__(
@@ -69,6 +75,8 @@ class ChatEmulator(LoopbackServer):
         faults: FaultConfig | Mapping[str, Any] | None = None,
         tokeninfo_url: str | None = None,
         verbose: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
         _check_loopback(host)
         super().__init__(host, port)
@@ -76,8 +84,9 @@ class ChatEmulator(LoopbackServer):
         self.verbose = verbose
         self.core = Core(
             tokens=TokenRegistry(tokeninfo_url),
-            quotas=Quotas(quotas),
+            quotas=Quotas(quotas, clock=clock),
             faults=Faults(_fault_config(faults)),
+            sleep=sleep,
         )
         self.core.state.seed_defaults()
         self.app = EmulatorApp(self.core)

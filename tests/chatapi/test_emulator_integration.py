@@ -6,8 +6,8 @@ lose or duplicate a message and that pacing keeps 429s away from callers.
 
 from __future__ import annotations
 
+import functools
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -27,6 +27,7 @@ from shared.google.errors import (
     RateLimited,
 )
 from shared.google.retry import RetryPolicy
+from tests.chatapi.fakes import FakeClock, VirtualClock
 
 emulator_module = pytest.importorskip("devkit.emulator", reason="devkit.emulator not available yet")
 ChatEmulator: Any = emulator_module.ChatEmulator
@@ -39,8 +40,15 @@ APP_SCOPES = ["chat.bot", "chat.app.messages.readonly", "chat.app.memberships"]
 
 
 @pytest.fixture
-def emulator() -> Iterator[Any]:
-    with ChatEmulator(host="127.0.0.1", port=0, quotas=False) as emu:
+def clock() -> VirtualClock:
+    """The emulator's quota clock; a test may share it with its client and pacer."""
+    return VirtualClock()
+
+
+@pytest.fixture
+def emulator(clock: VirtualClock) -> Iterator[Any]:
+    # Faults hang on the wall clock (the default): the timeout test needs real hangs.
+    with ChatEmulator(host="127.0.0.1", port=0, quotas=False, clock=clock) as emu:
         emu.register_token("it-app", kind="app", scopes=APP_SCOPES)
         emu.register_token("it-user", kind="user", user=DEV, scopes=["chat.memberships.app"])
         yield emu
@@ -126,11 +134,12 @@ def test_space_and_member_calls_round_trip(emulator: Any) -> None:
 
 
 def test_burst_of_429_waits_at_least_retry_after(emulator: Any) -> None:
-    client = make_client(emulator)
+    clock = FakeClock()
+    client = make_client(emulator, clock=clock, sleep=clock.sleep)
     emulator.set_faults(burst_429=2, retry_after=1)
-    started = time.monotonic()
+    started = clock()
     client.create_message(SPACE, {"text": "after the burst"})
-    assert time.monotonic() - started >= 2 * 1.0  # backoff was ~0.05 s; Retry-After won
+    assert clock() - started >= 2 * 1.0  # backoff was ~0.05 s; Retry-After won
     assert emulator.stats()["statuses"].get("429") == 2
     assert texts(emulator, SPACE).count("after the burst") == 1
 
@@ -139,8 +148,11 @@ def test_random_5xx_and_timeouts_lose_nothing_and_duplicate_nothing(emulator: An
     # With these rates an attempt fails about half the time (10% timeouts, 27% 5xx,
     # 13% errors after commit), so 10 attempts would lose a message in ~6% of runs.
     # 25 attempts put that below one in a million runs; the deadline bounds the wait.
+    # Backoffs sleep on a fake clock (so the deadline counts them, not the machine's
+    # speed); the emulator's hangs and the client's 1 s timeout stay real.
     retry = RetryPolicy(max_attempts=25, initial_backoff=0.05, max_backoff=0.5, deadline=60)
-    client = make_client(emulator, timeout=1.0, retry=retry)
+    backoff = FakeClock()
+    client = make_client(emulator, timeout=1.0, retry=retry, clock=backoff, sleep=backoff.sleep)
     emulator.set_faults(
         error_rate=0.3,
         statuses=[500, 502, 503, 504],
@@ -171,15 +183,21 @@ def test_random_5xx_and_timeouts_lose_nothing_and_duplicate_nothing(emulator: An
         assert sorted(got) == sorted(f"{space} #{n}" for n in range(count))
 
 
-def test_quotas_with_pacing_surface_no_429(emulator: Any) -> None:
+def test_quotas_with_pacing_surface_no_429(emulator: Any, clock: VirtualClock) -> None:
+    # The emulator's quota windows, the pacer and the client's retries share one
+    # virtual clock that moves only when every writer sleeps: a write sent at t
+    # arrives at t, so only the pacer decides whether writes are a second apart,
+    # never how fast this machine runs the threads. (Network jitter between
+    # sending and admission is the benchmark's business: ``make bench``.)
     emulator.set_quotas(True)
-    client = make_client(emulator, pacing=True, pacer=Pacer())
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    client = make_client(emulator, pacing=True, pacer=pacer, clock=clock, sleep=clock.sleep)
     spaces = [SPACE, *(emulator.add_space(f"spaces/Q{i}")["name"] for i in range(3))]
     surfaced: list[ApiError] = []
     lock = threading.Lock()
 
-    # Warm up (one write per space: first requests are slow on both sides), then
-    # two writers per space race each other; none of their writes may see a 429.
+    # One write per space first, then two writers per space race each other;
+    # none of their writes may see a 429.
     for space in spaces:
         client.create_message(space, {"text": "warm-up"})
     baseline = emulator.stats()["rate_limited"]
@@ -192,14 +210,13 @@ def test_quotas_with_pacing_surface_no_429(emulator: Any) -> None:
                 with lock:
                     surfaced.append(exc)
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(spaces) * 2) as pool:
-        list(pool.map(post, spaces * 2))  # two writers per space
-    elapsed = time.monotonic() - started
+    started = clock()
+    clock.run(*(functools.partial(post, space) for space in spaces * 2))  # two writers per space
+    elapsed = clock() - started
     assert surfaced == []
     for space in spaces:
         assert texts(emulator, space).count("q 0") == 2
-    assert elapsed < 9 * 1.1 * 1.3  # spaces ran in parallel
+    assert elapsed < 9 * 1.1 * 1.3  # spaces ran in parallel (in series: 4 * 8 * 1.1 s)
     # The pacer kept every write inside the quota: not even a retried 429.
     assert emulator.stats()["rate_limited"] == baseline
 

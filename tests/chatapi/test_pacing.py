@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
-import time
 
 import pytest
 
 from shared.chatapi.pacing import Pacer, PacingTimeout
-from tests.chatapi.fakes import FakeClock
+from tests.chatapi.fakes import FakeClock, VirtualClock
 
 
 def test_same_space_writes_are_spaced_by_the_interval() -> None:
@@ -87,22 +87,20 @@ def test_max_wait_raises_without_reserving() -> None:
 
 
 def test_threads_in_one_space_queue_and_other_spaces_run_concurrently() -> None:
-    pacer = Pacer(interval=0.1, slack=0.0)
+    # Real threads on a virtual clock: time moves only when every writer is asleep,
+    # so the times they see do not depend on how fast the machine schedules them.
+    clock = VirtualClock()
+    pacer = Pacer(interval=0.1, slack=0.0, clock=clock, sleep=clock.sleep)
     sent: dict[str, list[float]] = {"spaces/A": [], "spaces/B": []}
     lock = threading.Lock()
 
     def write(space: str) -> None:
         pacer.acquire(space)
         with lock:
-            sent[space].append(time.monotonic())
+            sent[space].append(clock())
 
-    threads = [threading.Thread(target=write, args=("spaces/A",)) for _ in range(4)]
-    threads.append(threading.Thread(target=write, args=("spaces/B",)))
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(5)
+    started = clock()
+    clock.run(*(functools.partial(write, space) for space in ["spaces/A"] * 4 + ["spaces/B"]))
     a = sorted(sent["spaces/A"])
     assert len(a) == 4
     assert all(b - x >= 0.09 for x, b in itertools.pairwise(a))

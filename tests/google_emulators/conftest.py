@@ -1,7 +1,8 @@
 """Google's local emulators from the Cloud SDK, started once per test session on loopback.
 
-Where gcloud is missing these tests skip; where it is installed a skip fails
-the run (see tests/conftest.py), so CI always exercises them.
+Where gcloud is missing these tests skip; where it is installed, or with
+NUDGE_CI=1, any skip in this folder fails the run (see tests/conftest.py), so
+CI always exercises them.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.emulators.conftest import Emulator, free_port
+from tests.google_emulators.conftest import Emulator, free_port
 
-pytestmark = pytest.mark.emulator
+# Every test here needs gcloud and is marked ``emulator``: tests/conftest.py applies both.
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,4 +1,9 @@
-"""Fixtures: one emulator per session (reset before each test) and API clients for it."""
+"""Fixtures: one emulator per session (reset before each test) and API clients for it.
+
+The emulator's quota windows and fault waits run on a virtual clock (``clock``),
+reset with it: two writes in a row are zero seconds apart and a latency fault
+moves the clock instead of waiting, whatever the machine's speed.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,12 @@ import pytest
 from googleapiclient.discovery import build
 
 from devkit.emulator import ChatEmulator
+from tests.chatapi.fakes import FakeClock
 
 DEV = "users/100000000000000000001"
 ALEX = "users/100000000000000000002"
 INVITEE = "users/100000000000000000003"
+START = 1000.0
 
 
 @dataclass
@@ -28,13 +35,26 @@ class Reply:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[ChatEmulator]:
-    with ChatEmulator() as emulator:
+def session_clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture(scope="session")
+def server(session_clock: FakeClock) -> Iterator[ChatEmulator]:
+    with ChatEmulator(clock=session_clock, sleep=session_clock.sleep) as emulator:
         yield emulator
 
 
 @pytest.fixture
-def emu(server: ChatEmulator) -> ChatEmulator:
+def clock(session_clock: FakeClock) -> FakeClock:
+    """The emulator's clock, back at ``START`` with no sleeps recorded."""
+    session_clock.now = START
+    session_clock.sleeps.clear()
+    return session_clock
+
+
+@pytest.fixture
+def emu(server: ChatEmulator, clock: FakeClock) -> ChatEmulator:
     server.reset()
     server.set_quotas(False)
     return server

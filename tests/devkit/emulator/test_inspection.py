@@ -19,7 +19,7 @@ import pytest
 from devkit.emulator import ChatEmulator
 
 DEV = "users/100000000000000000001"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_seed_post_and_inspect(emu: Any, raw: Any) -> None:

@@ -1,9 +1,13 @@
-"""Quotas (1 write/s per space) and fault injection, before and after commit."""
+"""Quotas (1 write/s per space) and fault injection, before and after commit.
+
+The session emulator keeps time on a fake clock (``clock``, see conftest.py), so
+quota windows and fault waits never depend on how fast requests run here.
+"""
 
 from __future__ import annotations
 
 import socket
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,11 +16,14 @@ from googleapiclient.errors import HttpError
 
 from devkit.emulator.errors import ApiError
 from devkit.emulator.quotas import Quotas
+from tests.chatapi.fakes import FakeClock
 
 MESSAGES = "v1/spaces/AAAA/messages"
 
 
-def test_two_quick_writes_hit_the_per_space_quota(emu: Any, raw: Any, error_of: Any) -> None:
+def test_two_quick_writes_hit_the_per_space_quota(
+    emu: Any, raw: Any, error_of: Any, clock: FakeClock
+) -> None:
     emu.set_quotas(True)
     assert raw("POST", MESSAGES, {"text": "one"}).status == 200
     second = raw("POST", MESSAGES, {"text": "two"})
@@ -30,7 +37,7 @@ def test_two_quick_writes_hit_the_per_space_quota(emu: Any, raw: Any, error_of: 
     )
     assert [m["text"] for m in emu.messages("AAAA")] == ["one"]
     assert emu.stats()["rate_limited"] == 2
-    time.sleep(1.0)
+    clock.sleep(1.0)
     assert raw("POST", MESSAGES, {"text": "three"}).status == 200
 
 
@@ -67,21 +74,33 @@ def test_error_rate_faults_have_no_side_effect(emu: Any, chat: Any, error_of: An
     chat.spaces().messages().create(parent="spaces/AAAA", body={"text": "x"}).execute()
 
 
-def test_latency(emu: Any, raw: Any) -> None:
+def test_latency(emu: Any, raw: Any, clock: FakeClock) -> None:
     emu.set_faults(latency_ms=200)
-    started = time.monotonic()
+    started = clock()
     assert raw("GET", "v1/spaces/AAAA").status == 200
-    assert time.monotonic() - started >= 0.2
+    assert clock() - started >= 0.2
 
 
-def test_latency_is_served_concurrently(emu: Any, raw: Any) -> None:
-    # The added latency sleeps on the request's own thread, holding no lock.
+def test_latency_is_served_concurrently(emu: Any, raw: Any, monkeypatch: Any) -> None:
+    # The added latency sleeps on the request's own thread, holding no lock. Here that
+    # sleep returns only once all 20 requests are in it together, which serial serving
+    # (6 s of latency one after another) never reaches: their barrier would break.
+    barrier = threading.Barrier(20)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        barrier.wait(timeout=30)
+
+    monkeypatch.setattr(emu.core, "sleep", sleep)
     emu.set_faults(latency_ms=300)
-    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(lambda _: raw("GET", "v1/spaces/AAAA").status, range(20)))
+        statuses = list(
+            pool.map(lambda _: raw("GET", "v1/spaces/AAAA", timeout=60).status, range(20))
+        )
     assert statuses == [200] * 20
-    assert time.monotonic() - started < 2.0  # serially it would take 6 s
+    assert waits == [0.3] * 20
+    assert not barrier.broken
 
 
 def test_burst_429_with_retry_after(emu: Any, raw: Any) -> None:
@@ -113,15 +132,33 @@ def test_fault_after_commit_then_idempotent_retry(emu: Any, chat: Any) -> None:
     assert emu.stats()["faults_after_commit"] == 1
 
 
-def test_timeouts_hang_then_answer_504(emu: Any, raw: Any) -> None:
+def test_timeouts_hang_then_answer_504(
+    emu: Any, raw: Any, clock: FakeClock, monkeypatch: Any
+) -> None:
+    # The hang sleeps on the emulator's clock; until released it blocks outright, so the
+    # client's 0.2 s timeout fires first however slowly this machine runs.
+    released = threading.Event()
+    finished = threading.Semaphore(0)
+    hangs: list[float] = []
+
+    def hang(seconds: float) -> None:
+        hangs.append(seconds)
+        released.wait(30)
+        clock.sleep(seconds)
+        finished.release()
+
+    monkeypatch.setattr(emu.core, "sleep", hang)
     emu.set_faults(timeout_rate=1.0, timeout_s=0.5)
     with pytest.raises((TimeoutError, socket.timeout)):
         raw("POST", MESSAGES, {"text": "x"}, timeout=0.2)
-    started = time.monotonic()
+    released.set()
+    assert finished.acquire(timeout=30)  # the abandoned request's hang is over too
+    started = clock()
     reply = raw("GET", "v1/spaces/AAAA", timeout=5)
     assert reply.status == 504
     assert reply.body["error"]["status"] == "DEADLINE_EXCEEDED"
-    assert time.monotonic() - started >= 0.5
+    assert clock() - started >= 0.5
+    assert hangs == [0.5, 0.5]
     assert emu.messages("AAAA") == []
 
 
