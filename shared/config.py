@@ -53,6 +53,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first is the default)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return allowed[0]
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return raw
+
+
 def _command_ids(raw: str) -> Mapping[str, int]:
     """Parse ``/help=1,/remind=2`` into ``{"/help": 1, "/remind": 2}``."""
     ids: dict[str, int] = {}
@@ -105,6 +115,9 @@ class Settings:
     certs_min_refetch_seconds: int = 60
     # The public URL of chat_app: add-on button actions and the OAuth redirect use it.
     public_url: str | None = None
+    # Whether the Chat app is configured as a Workspace add-on ("addon") or not ("legacy"):
+    # messages Nudge posts on its own carry buttons in that format.
+    app_format: str = "legacy"
     # Routing.
     command_ids: Mapping[str, int] = field(default_factory=dict)
     app_name: str = "Nudge"
@@ -164,6 +177,7 @@ class Settings:
             verify_requests=_bool(env, "NUDGE_VERIFY_REQUESTS", True),
             certs_min_refetch_seconds=_int(env, "NUDGE_CERTS_MIN_REFETCH_SECONDS", 60),
             public_url=text("NUDGE_PUBLIC_URL"),
+            app_format=_choice(env, "NUDGE_APP_FORMAT", ("legacy", "addon")),
             command_ids=_command_ids(env.get("NUDGE_COMMAND_IDS", "")),
             app_name=text("NUDGE_APP_NAME") or "Nudge",
             max_body_bytes=_int(env, "NUDGE_MAX_BODY_BYTES", 1_000_000),

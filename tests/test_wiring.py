@@ -160,12 +160,12 @@ def test_the_doors_hand_ticks_and_workspace_events_to_features() -> None:
                 "type": "google.cloud.pubsub.topic.v1.messagePublished",
                 "source": "//pubsub.googleapis.com/projects/p/topics/tick",
                 "id": "7",
-                "time": "2026-11-30T10:01:00Z",
+                "time": "2036-11-30T10:01:00Z",
             },
             {"message": {"data": "", "messageId": "7"}},
         )
     )
-    assert seen == [datetime(2026, 11, 30, 10, 1, tzinfo=UTC)]
+    assert seen == [datetime(2036, 11, 30, 10, 1, tzinfo=UTC)]  # a tick from the future wins
     workspace_events(
         pubsub_event(
             {"message": {"name": "spaces/S/messages/M", "text": "hi"}},

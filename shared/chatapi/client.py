@@ -16,6 +16,7 @@ that its retries cannot post twice. Membership creation is retried only on
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import random
@@ -125,8 +126,13 @@ class ChatClient:
         write: bool = False,
         idempotent: bool = True,
         gone_ok_on_retry: bool = False,
+        deadline: float | None = None,
     ) -> Json:
-        """Run one API method with pacing (message writes) and retries."""
+        """Run one API method with pacing (message writes) and retries.
+
+        ``deadline`` (seconds) shortens the retry policy's, for callers that must
+        stop in time (the tick); it also bounds the wait for a pacing slot.
+        """
         space = space_of(target)
         # Built before the first pacing slot: building must not sit between slot and send.
         api = self._service()
@@ -148,13 +154,16 @@ class ChatClient:
         def retryable(error: ApiError, n: int) -> bool:
             return error.retryable if idempotent else error.status == 429
 
+        policy = self.retry
+        if deadline is not None and deadline < policy.deadline:
+            policy = dataclasses.replace(policy, deadline=max(deadline, 0.001))
         return paced_call(
             attempt,
             pacer=self.pacer if write else None,
             space=space,
             method=method,
             target=target,
-            policy=self.retry,
+            policy=policy,
             retryable=retryable,
             clock=self._clock,
             sleep=self._sleep,
@@ -189,6 +198,7 @@ class ChatClient:
         message_id: str | None = None,
         request_id: str | None = None,
         notification_type: str | None = None,
+        deadline: float | None = None,
     ) -> Json:
         """``spaces.messages.create``: post ``message`` (``text``, ``cardsV2``…) to ``space``.
 
@@ -224,6 +234,7 @@ class ChatClient:
                 lambda s: s.messages.create(**params),
                 target=space,
                 write=True,
+                deadline=deadline,
             )
         except AlreadyExists:
             if not message_id:
