@@ -219,10 +219,11 @@ class Runtime:
 
     def tick(self, scheduled: str | None = None) -> list[TickReport]:
         """Run every feature's tick jobs for the tick scheduled at ``scheduled`` (RFC 3339)."""
+        # A tick delivered late (a retry) still delivers what is due by now.
         now = datetime.now(UTC)
         if scheduled:
             try:
-                now = datetime.fromisoformat(scheduled).astimezone(UTC)
+                now = max(now, datetime.fromisoformat(scheduled).astimezone(UTC))
             except ValueError:
                 log.warning("tick time %r is not RFC 3339; using the clock", scheduled[:64])
         deadline = time.monotonic() + self.settings.tick_deadline_seconds
