@@ -1,15 +1,18 @@
 """The local stack behind ``make run``: Nudge on loopback with embedded defaults.
 
 It starts, all on 127.0.0.1, the certs server that publishes the development
-signing key, the Chat API emulator, a fake Google OAuth server and the
-``chat_app`` function under functions-framework, then waits for Ctrl-C (or
-SIGTERM). Verification stays on: local events are signed with the development key.
+signing key, the Chat API emulator, a fake Google OAuth server, the ``chat_app``
+function and the ``reminders_tick`` function under functions-framework, and a
+scheduler that pushes a tick to ``reminders_tick`` every minute as Cloud
+Scheduler and Pub/Sub would; then it waits for Ctrl-C (or SIGTERM).
+Verification stays on: local events are signed with the development key.
 
 Ports and the state directory come from the environment, read when asked for
 (not at import), so ``make run`` and the ``nudge`` CLI agree as long as they
 see the same variables: ``NUDGE_LOCAL_APP_PORT`` (8080),
 ``NUDGE_LOCAL_EMULATOR_PORT`` (8090), ``NUDGE_LOCAL_CERTS_PORT`` (8091),
-``NUDGE_LOCAL_OAUTH_PORT`` (8092) and ``NUDGE_LOCAL_DIR`` (``.nudge``).
+``NUDGE_LOCAL_OAUTH_PORT`` (8092), ``NUDGE_LOCAL_TICK_PORT`` (8093) and
+``NUDGE_LOCAL_DIR`` (``.nudge``); ``NUDGE_LOCAL_TICK_SECONDS`` (60) spaces the ticks.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from devkit.devkey import load_or_create
+from devkit.scheduler import Scheduler
 from shared.config import ConfigError
 
 #: The repository root (where ``main.py`` lives).
@@ -43,6 +47,7 @@ PORT_VARIABLES = {
     "emulator_port": ("NUDGE_LOCAL_EMULATOR_PORT", 8090),
     "certs_port": ("NUDGE_LOCAL_CERTS_PORT", 8091),
     "oauth_port": ("NUDGE_LOCAL_OAUTH_PORT", 8092),
+    "tick_port": ("NUDGE_LOCAL_TICK_PORT", 8093),
 }
 EXIT_FAILED, EXIT_CONFIG = 1, 3
 
@@ -51,6 +56,19 @@ def state_dir(env: Mapping[str, str] | None = None) -> Path:
     """``NUDGE_LOCAL_DIR`` (default ``.nudge``) as an absolute path."""
     env = os.environ if env is None else env
     return Path(env.get("NUDGE_LOCAL_DIR", "").strip() or DEFAULT_STATE_DIR).resolve()
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0.2 <= value <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0.2 and 3600, not {raw!r}")
+    return value
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -71,6 +89,9 @@ class LocalStack:
     emulator_port: int = 8090
     certs_port: int = 8091
     oauth_port: int = 8092
+    tick_port: int = 8093
+    #: Seconds between scheduler ticks (Cloud Scheduler's is one minute).
+    tick_seconds: float = 60.0
     #: A made-up project number: local events use project-number verification.
     audience: str = "424242424242"
     state_dir: Path = field(default_factory=lambda: Path(DEFAULT_STATE_DIR).resolve())
@@ -90,6 +111,8 @@ class LocalStack:
             emulator_port=port("emulator_port"),
             certs_port=port("certs_port"),
             oauth_port=port("oauth_port"),
+            tick_port=port("tick_port"),
+            tick_seconds=_seconds(env, "NUDGE_LOCAL_TICK_SECONDS", 60.0),
             state_dir=state_dir(env),
         )
 
@@ -108,6 +131,11 @@ class LocalStack:
     @property
     def oauth_url(self) -> str:
         return f"http://{self.host}:{self.oauth_port}"
+
+    @property
+    def tick_url(self) -> str:
+        """Where the scheduler pushes ticks (a Pub/Sub push path, as Google would)."""
+        return f"http://{self.host}:{self.tick_port}/projects/nudge-local/topics/nudge-tick"
 
     def overrides(self) -> dict[str, str]:
         """The ``NUDGE_LOCAL_*`` variables that differ from the defaults."""
@@ -215,6 +243,7 @@ Nudge is running locally (Ctrl-C stops it):
   transcript        {stack.emulator_url}_emulator/spaces/AAAA/transcript
   certs server      {stack.certs_url}
   OAuth server      {stack.oauth_url}
+  reminders_tick    http://{stack.host}:{stack.tick_port}/   (a tick every {stack.tick_seconds:g} s)
   state             {stack.state_dir}
 
 Try next, in another terminal:
@@ -245,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous_int = signal.signal(signal.SIGINT, _interrupt)
     stops: list[Callable[[], None]] = []
     app: subprocess.Popen[bytes] | None = None
+    ticker: subprocess.Popen[bytes] | None = None
     try:
         key = load_or_create(stack.state_dir)
         part = "certs server"
@@ -282,17 +312,44 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAILED
+        tick_command = [
+            sys.executable, "-m", "functions_framework",
+            "--target", "reminders_tick", "--signature-type", "cloudevent",
+            "--source", str(ROOT / "main.py"),
+            "--host", stack.host, "--port", str(stack.tick_port),
+        ]  # fmt: skip
+        ticker = subprocess.Popen(tick_command, env=env, cwd=ROOT, start_new_session=True)
+        if not _wait_until_up(f"http://{stack.host}:{stack.tick_port}/", ticker):
+            print(
+                f"nudge local: reminders_tick did not start on port {stack.tick_port}; "
+                "see the output above.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        scheduler = Scheduler(stack.tick_url, stack.tick_seconds)
+        scheduler.start()
+        stops.append(scheduler.stop)
         print(_banner(stack), flush=True)
-        app.wait()
-        print(f"nudge local: chat_app exited with status {app.returncode}", file=sys.stderr)
+        while app.poll() is None and ticker.poll() is None:
+            time.sleep(0.5)
+        which, code = (
+            ("chat_app", app.returncode)
+            if app.poll() is not None
+            else (
+                "reminders_tick",
+                ticker.returncode,
+            )
+        )
+        print(f"nudge local: {which} exited with status {code}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("\nStopping Nudge.", flush=True)
         return 0
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut cleanup
-        if app is not None:
-            _stop_process_group(app)
+        for process in (app, ticker):
+            if process is not None:
+                _stop_process_group(process)
         for stop in reversed(stops):
             stop()
         signal.signal(signal.SIGTERM, previous)

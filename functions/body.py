@@ -5,13 +5,14 @@ Two things outside Nudge read bodies, and neither bounds them for us:
 - functions-framework's ``read_request`` after-request hook calls
   ``request.get_data()`` after every response, so a body the door refused
   unread would be read into memory anyway. Werkzeug's ``max_content_length``,
-  set on the request before anything reads it, caps every read, and a refused
-  request gets an empty ``stream`` so the hook has nothing to read.
+  set on the request before anything reads it, caps every read; a refused
+  request gets an empty ``stream``, so the hook has nothing left to read.
 - gunicorn's gthread worker reads the body with blocking ``recv`` calls that
   have no timeout, so a client that dribbles its body holds a worker thread for
   as long as it likes. A watchdog thread shuts the read side of the connection
   when the deadline passes; the blocked read then ends at once, and the client
-  gets 408.
+  gets 408. Every refusal shuts the read side, so gunicorn does not linger
+  draining a body nobody wants.
 
 See docs/decisions/0007-request-body-limits.md.
 """
@@ -19,9 +20,8 @@ See docs/decisions/0007-request-body-limits.md.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import io
-import itertools
+import math
 import os
 import socket
 import threading
@@ -33,31 +33,15 @@ from typing import Any
 import flask
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
-from shared.config import ConfigError
 from shared.http import HttpResponse
 
-READ_TIMEOUT_ENV = "NUDGE_BODY_READ_TIMEOUT_SECONDS"
-DEFAULT_READ_TIMEOUT_SECONDS = 10.0
 #: Where WSGI servers expose the client socket: gunicorn, then Werkzeug's dev server.
 _SOCKET_KEYS = ("gunicorn.socket", "werkzeug.socket")
 
 
-def read_timeout_seconds(env: Mapping[str, str] = os.environ) -> float:
-    """``NUDGE_BODY_READ_TIMEOUT_SECONDS``: how long reading one body may take in total."""
-    raw = env.get(READ_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_READ_TIMEOUT_SECONDS
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds < float("inf"):
-        raise ConfigError(f"{READ_TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")
-    return seconds
-
-
 def read_body(request: flask.Request, max_bytes: int, timeout: float) -> bytes | HttpResponse:
-    """The body, or 413 (over ``max_bytes``), 408 (slower than ``timeout``) or 400 (cut short).
+    """The body, or 413 (over ``max_bytes``), 408 (slower than ``timeout``) or 400 (cut short
+    or malformed framing).
 
     Never reads more than ``max_bytes + 1`` bytes, and never waits past the
     deadline when the server exposes its socket (gunicorn and Werkzeug do).
@@ -74,12 +58,18 @@ def read_body(request: flask.Request, max_bytes: int, timeout: float) -> bytes |
             )
         except ClientDisconnected:
             refusal = _cut_short(guard, timeout)
-        except Exception:
-            # A server may raise its own error when the deadline shuts the socket
-            # mid-read (gunicorn does inside a chunked trailer); anything else is a bug.
-            if not guard.fired:
+        except Exception as exc:
+            # A server raises its own errors for a body it cannot frame (gunicorn: a bad
+            # chunk size) and when the deadline shuts the socket mid-read (inside a
+            # chunked trailer). Both are the client's doing; anything else is a bug.
+            if guard.fired:
+                refusal = _cut_short(guard, timeout)
+            elif type(exc).__module__.startswith("gunicorn.http"):
+                refusal = HttpResponse.error(
+                    400, "body_malformed", "The request body's framing is malformed."
+                )
+            else:
                 raise
-            refusal = _cut_short(guard, timeout)
     _refuse_rest(request)
     return refusal
 
@@ -98,6 +88,7 @@ def _read_capped(request: flask.Request, max_bytes: int) -> bytes:
 
 
 def _cut_short(guard: _Guard, timeout: float) -> HttpResponse:
+    """408 when the deadline ended the read, else 400: the client stopped early."""
     if guard.fired:
         return HttpResponse.error(
             408, "body_timeout", f"The request body did not arrive within {timeout:g} s."
@@ -114,6 +105,9 @@ def _refuse_rest(request: flask.Request) -> None:
 
 
 def _client_socket(environ: Mapping[str, Any]) -> socket.socket | None:
+    """The connection's socket, when the connection carries this request alone."""
+    if not str(environ.get("SERVER_PROTOCOL", "")).startswith("HTTP/1."):
+        return None  # an HTTP/2 connection carries other requests' streams too
     for key in _SOCKET_KEYS:
         candidate = environ.get(key)
         if isinstance(candidate, socket.socket):
@@ -159,41 +153,44 @@ def _deadline(environ: Mapping[str, Any], timeout: float) -> Iterator[_Guard]:
 class _Watchdog:
     """One daemon thread per process that shuts the read side of sockets past their deadline.
 
-    Arm and disarm take a lock the firing also holds, so once ``disarm`` returns
-    the socket is never touched again (gunicorn may reuse it for the next request).
+    It tracks only the reads in flight (at most one per server thread). Arm and
+    disarm take the lock the firing holds, so once ``disarm`` returns the socket
+    is never touched again: gunicorn may reuse it for the next request.
     """
 
     def __init__(self) -> None:
         self._wake = threading.Condition()
-        self._heap: list[tuple[float, int, _Guard]] = []
-        self._order = itertools.count()
+        self._armed: set[_Guard] = set()
+        self._next_wake = math.inf
         self._pid = 0
 
     def arm(self, guard: _Guard) -> None:
         with self._wake:
             if self._pid != os.getpid():  # first use in this (possibly forked) process
                 self._pid = os.getpid()
-                self._heap.clear()
+                self._armed.clear()
+                self._next_wake = math.inf
                 threading.Thread(target=self._run, name="nudge-body-deadline", daemon=True).start()
-            heapq.heappush(self._heap, (guard.deadline, next(self._order), guard))
-            if self._heap[0][2] is guard:
+            self._armed.add(guard)
+            if guard.deadline < self._next_wake:
+                self._next_wake = guard.deadline
                 self._wake.notify()
 
     def disarm(self, guard: _Guard) -> None:
         with self._wake:
-            guard.sock = None  # its heap entry is dropped when it reaches the top
+            self._armed.discard(guard)
 
     def _run(self) -> None:
         with self._wake:
             while True:
                 now = time.monotonic()
-                while self._heap and (self._heap[0][2].sock is None or self._heap[0][0] <= now):
-                    guard = heapq.heappop(self._heap)[2]
+                for guard in [g for g in self._armed if g.deadline <= now]:
+                    self._armed.discard(guard)
+                    guard.fired = True
                     if guard.sock is not None:
-                        guard.fired = True
                         _shut_read_side(guard.sock)
-                        guard.sock = None
-                self._wake.wait(self._heap[0][0] - now if self._heap else None)
+                self._next_wake = min((g.deadline for g in self._armed), default=math.inf)
+                self._wake.wait(self._next_wake - now if self._armed else None)
 
 
 _WATCHDOG = _Watchdog()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import flask
 import functions_framework
 
-from functions.body import read_body, read_timeout_seconds
+from functions.body import read_body
 from shared.core.app import ChatApp
 from shared.http import HttpRequest, HttpResponse
 from shared.wiring import runtime
@@ -17,14 +17,11 @@ def chat_application() -> ChatApp:
 
 
 def to_http_request(
-    request: flask.Request, max_bytes: int, read_timeout: float | None = None
+    request: flask.Request, max_bytes: int, read_timeout: float
 ) -> HttpRequest | HttpResponse:
-    """Adapt a Flask request, or refuse its body: too large (413), too slow (408), cut short (400).
-
-    ``read_timeout`` defaults to ``NUDGE_BODY_READ_TIMEOUT_SECONDS``; see ``functions.body``.
-    """
-    timeout = read_timeout_seconds() if read_timeout is None else read_timeout
-    body = read_body(request, max_bytes, timeout)
+    """Adapt a Flask request, or refuse its body: too large (413), too slow (408), cut short or
+    malformed (400). See ``functions.body``."""
+    body = read_body(request, max_bytes, read_timeout)
     if isinstance(body, HttpResponse):
         return body
     return HttpRequest(
@@ -44,7 +41,9 @@ def to_flask_response(response: HttpResponse) -> flask.Response:
 def chat_app(request: flask.Request) -> flask.Response:
     """HTTP entry point that Google Chat calls for every interaction event."""
     app = chat_application()
-    adapted = to_http_request(request, app.settings.max_body_bytes)
+    adapted = to_http_request(
+        request, app.settings.max_body_bytes, app.settings.body_read_timeout_seconds
+    )
     if isinstance(adapted, HttpResponse):
         return to_flask_response(adapted)
     return to_flask_response(app.dispatch(adapted))

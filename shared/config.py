@@ -63,6 +63,20 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     return raw
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive, finite number of seconds."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
+
+
 def _command_ids(raw: str) -> Mapping[str, int]:
     """Parse ``/help=1,/remind=2`` into ``{"/help": 1, "/remind": 2}``."""
     ids: dict[str, int] = {}
@@ -122,6 +136,8 @@ class Settings:
     command_ids: Mapping[str, int] = field(default_factory=dict)
     app_name: str = "Nudge"
     max_body_bytes: int = 1_000_000
+    #: How long reading one request body may take in all (slow senders get 408).
+    body_read_timeout_seconds: float = 10.0
     # Logging and tracing.
     project_id: str | None = None
     log_level: str = "INFO"
@@ -181,6 +197,7 @@ class Settings:
             command_ids=_command_ids(env.get("NUDGE_COMMAND_IDS", "")),
             app_name=text("NUDGE_APP_NAME") or "Nudge",
             max_body_bytes=_int(env, "NUDGE_MAX_BODY_BYTES", 1_000_000),
+            body_read_timeout_seconds=_seconds(env, "NUDGE_BODY_READ_TIMEOUT_SECONDS", 10.0),
             project_id=text("NUDGE_PROJECT_ID")
             or text("GOOGLE_CLOUD_PROJECT")
             or text("GCLOUD_PROJECT"),

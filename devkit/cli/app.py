@@ -14,11 +14,14 @@ from devkit.cli.common import (
     USAGE_EPILOG,
     CliError,
 )
+from devkit.cli.reminders import cmd_reminders_list, cmd_tick
 from devkit.cli.talk import cmd_chat, cmd_emulator, cmd_event, cmd_token
+
+SUMMARY = "nudge: post as the app, manage members, run the emulator, and chat with Nudge locally."
 
 
 def build_parser() -> argparse.ArgumentParser:
-    summary = (__doc__ or "nudge").splitlines()[0]
+    summary = SUMMARY
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="nudge", description=summary, epilog=USAGE_EPILOG, formatter_class=formatter
@@ -83,6 +86,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument("--quotas", action="store_true", help="enforce 1 write/s per space")
     emulator.set_defaults(func=cmd_emulator)
+
+    tick = sub.add_parser(
+        "tick",
+        parents=[common],
+        help="run one scheduler tick now (posts due reminders)",
+        description="Run every feature's tick jobs once, as Cloud Scheduler's tick would: "
+        "due reminders are posted through the Chat API (the emulator with --local).",
+    )
+    tick.set_defaults(func=cmd_tick)
+
+    reminders = sub.add_parser("reminders", help="the reminders Nudge stores")
+    reminders_sub = reminders.add_subparsers(
+        dest="reminders_command", required=True, metavar="ACTION"
+    )
+    rlist = reminders_sub.add_parser("list", parents=[common], help="list stored reminders")
+    scope = rlist.add_mutually_exclusive_group()
+    scope.add_argument("--user", help="only this owner's (users/ID)")
+    scope.add_argument("--space", help="only those that post into or were set in spaces/ID")
+    rlist.set_defaults(func=cmd_reminders_list)
 
     talk = argparse.ArgumentParser(add_help=False)
     talk.add_argument("--space", default="spaces/AAAA", help="the space to talk in")

@@ -107,6 +107,10 @@ class ReminderStore(Protocol):
         """The owner's reminders that are not done, soonest first."""
         ...
 
+    def listing(self, *, offset: int = 0, limit: int = 100) -> ReminderPage:
+        """Every stored reminder, soonest first (done ones last): for operators and the CLI."""
+        ...
+
     def in_space(self, space: str) -> list[Reminder]:
         """Every reminder that posts into (or was set in) ``space``."""
         ...

@@ -144,6 +144,16 @@ def test_owned_by_pages_soonest_first_without_done(backend: Backend) -> None:
     assert last.next_offset is None
 
 
+def test_listing_shows_everything_soonest_first(backend: Backend) -> None:
+    backend.reminders.add(reminder(1, fire=2_000_000_100.0))
+    backend.reminders.add(reminder(2, fire=None, state=ReminderState.DONE, owner="users/9"))
+    backend.reminders.add(reminder(3, fire=2_000_000_000.0, owner="users/8"))
+    page = backend.reminders.listing(limit=2)
+    assert [r.id for r in page.items] == ["r000003", "r000001"]
+    assert (page.total, page.next_offset) == (3, 2)
+    assert [r.id for r in backend.reminders.listing(offset=2).items] == ["r000002"]
+
+
 def test_in_space_finds_where_it_posts_and_where_it_was_set(backend: Backend) -> None:
     backend.reminders.add(reminder(1, space="spaces/A", origin_space="spaces/A"))
     backend.reminders.add(reminder(2, space="", origin_space="spaces/A"))

@@ -107,6 +107,17 @@ class SqliteReminders:
         more = offset + len(items) < total
         return ReminderPage(items, int(total), offset + len(items) if more else None)
 
+    def listing(self, *, offset: int = 0, limit: int = 100) -> ReminderPage:
+        with self._db.connection() as conn:
+            total = conn.execute("SELECT COUNT(*) FROM reminders").fetchone()[0]
+            rows = conn.execute(
+                f"{_SELECT} ORDER BY next_fire IS NULL, next_fire, id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        items = tuple(_reminder(r) for r in rows)
+        more = offset + len(items) < total
+        return ReminderPage(items, int(total), offset + len(items) if more else None)
+
     def in_space(self, space: str) -> list[Reminder]:
         with self._db.connection() as conn:
             rows = conn.execute(
