@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import chat_app_bench, messages_bench
+from bench import chat_app_bench, messages_bench, reminders_bench
 from bench.record import Record
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -19,7 +19,11 @@ RESULTS = Path(__file__).with_name("results.json")
 def main(argv: list[str]) -> int:
     wanted = " ".join(argv).lower()
     records: list[Record] = []
-    for scenario in (*chat_app_bench.SCENARIOS, *messages_bench.SCENARIOS):
+    for scenario in (
+        *chat_app_bench.SCENARIOS,
+        *messages_bench.SCENARIOS,
+        *reminders_bench.SCENARIOS,
+    ):
         if wanted and wanted not in scenario.__name__.replace("_", " "):
             continue
         for record in scenario():

@@ -40,7 +40,7 @@ from shared.config import ConfigError
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = ".nudge"
 #: Command IDs as they would be configured in the Chat API console.
-LOCAL_COMMAND_IDS = "/help=1,/connect=2,/logout=3,/invite=4"
+LOCAL_COMMAND_IDS = "/help=1,/connect=2,/logout=3,/invite=4,/remind=5,/reminders=6"
 #: ``(environment variable, default)`` of each port.
 PORT_VARIABLES = {
     "app_port": ("NUDGE_LOCAL_APP_PORT", 8080),

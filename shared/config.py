@@ -7,6 +7,7 @@ The README's Configuration table documents each field; keep them in step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,12 @@ DEFAULT_OAUTH_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 CHAT_BOT_SCOPE = "https://www.googleapis.com/auth/chat.bot"
 #: Where the embedded store lives when nothing else is configured (not on Cloud Functions).
 DEFAULT_LOCAL_DATABASE = ".nudge/nudge.db"
+#: The storage backends ``NUDGE_STORE`` chooses from.
+STORES = ("sqlite", "firestore")
+DEFAULT_FIRESTORE_DATABASE = "(default)"
+DEFAULT_FIRESTORE_PREFIX = "nudge_"
+# Collection IDs may not contain "/" or look like "__x__"; keep the prefix plain.
+_FIRESTORE_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -75,6 +82,17 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < float("inf"):
         raise ConfigError(f"{name} must be a positive number of seconds, not {raw!r}")
     return value
+
+
+def _firestore_prefix(env: Mapping[str, str]) -> str:
+    raw = env.get("NUDGE_FIRESTORE_PREFIX", "").strip()
+    if not raw:
+        return DEFAULT_FIRESTORE_PREFIX
+    if not _FIRESTORE_PREFIX.fullmatch(raw):
+        raise ConfigError(
+            f"NUDGE_FIRESTORE_PREFIX must be letters, digits, _ and - (up to 64), not {raw!r}"
+        )
+    return raw
 
 
 def _command_ids(raw: str) -> Mapping[str, int]:
@@ -156,6 +174,13 @@ class Settings:
     token_key: str | None = None
     # Storage: the SQLite file; ``None`` means the local default (refused on Cloud Functions).
     database: str | None = None
+    # The storage backend, one of STORES; ``None`` means the default for where Nudge runs
+    # (``store_backend``): Firestore on Cloud Functions, SQLite elsewhere.
+    store: str | None = None
+    # Firestore: the database ID and the prefix of every collection's name (``nudge_reminders``).
+    # The project is ``project_id`` (or, when that is unset, the client library's default).
+    firestore_database: str = DEFAULT_FIRESTORE_DATABASE
+    firestore_prefix: str = DEFAULT_FIRESTORE_PREFIX
     # The tick: jobs stop this many seconds after it starts, leaving the rest to the next one.
     tick_deadline_seconds: int = 50
     # Where Nudge runs: Cloud Functions (gen2) sets ``K_SERVICE`` on every instance.
@@ -167,6 +192,13 @@ class Settings:
     def audience_is_project_number(self) -> bool:
         """True when the audience is a project number, so Chat self-signs its JWTs."""
         return bool(self.chat_audience) and str(self.chat_audience).isdigit()
+
+    @property
+    def store_backend(self) -> str:
+        """The backend in use: ``NUDGE_STORE``, else Firestore on Cloud Functions, else SQLite."""
+        if self.store:
+            return self.store
+        return "firestore" if self.on_cloud_functions else "sqlite"
 
     @property
     def endpoint_url(self) -> str | None:
@@ -213,6 +245,9 @@ class Settings:
             oauth_client_secret=read_secret(env, "NUDGE_OAUTH_CLIENT_SECRET"),
             token_key=read_secret(env, "NUDGE_TOKEN_KEY"),
             database=text("NUDGE_DATABASE"),
+            store=_choice(env, "NUDGE_STORE", STORES) if text("NUDGE_STORE") else None,
+            firestore_database=text("NUDGE_FIRESTORE_DATABASE") or DEFAULT_FIRESTORE_DATABASE,
+            firestore_prefix=_firestore_prefix(env),
             tick_deadline_seconds=_int(env, "NUDGE_TICK_DEADLINE_SECONDS", 50),
             on_cloud_functions=bool(text("K_SERVICE")),
             webhook_url=read_secret(env, "NUDGE_WEBHOOK_URL"),

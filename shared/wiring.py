@@ -39,28 +39,53 @@ if TYPE_CHECKING:
     from shared.store.backend import Backend
 
 
-def database_path(settings: Settings) -> str:
-    """The SQLite file for ``settings``: ``NUDGE_DATABASE``, or ``.nudge/`` locally.
+def database_path(settings: Settings) -> str | None:
+    """The SQLite file for ``settings`` (``None`` when the store is Firestore).
 
-    On Cloud Functions only ``/tmp`` is writable and each instance has its own
-    disk, so there is no default: a clear error says what to choose instead.
+    Locally the default is SQLite in ``.nudge/``. On Cloud Functions the default
+    is Firestore: only ``/tmp`` is writable there and each instance has its own
+    disk, so SQLite is refused unless chosen outright for a single instance
+    (``NUDGE_STORE=sqlite`` and ``NUDGE_DATABASE`` under ``/tmp``). Raises
+    ``ConfigError`` saying what to set; the runtime calls this at start-up.
     """
-    if settings.database:
-        return settings.database
-    if settings.on_cloud_functions:
+    if settings.on_cloud_functions and settings.store is None and settings.database:
+        # NUDGE_DATABASE alone used to choose SQLite here; say so rather than ignore it.
         raise ConfigError(
-            "No store is configured for Cloud Functions, where only /tmp is writable and every "
-            "instance has its own disk. Set NUDGE_STORE=firestore for a shared store, or "
-            "NUDGE_DATABASE=/tmp/nudge.db for a single-instance deployment (max instances 1)."
+            f"NUDGE_DATABASE={settings.database} is set, but on Cloud Functions the store is "
+            "Firestore unless NUDGE_STORE=sqlite chooses SQLite. Set NUDGE_STORE=firestore "
+            "(or unset NUDGE_DATABASE) for the shared store, or NUDGE_STORE=sqlite with "
+            "NUDGE_DATABASE under /tmp for a single-instance deployment (max instances 1)."
         )
-    return DEFAULT_LOCAL_DATABASE
+    if settings.store_backend == "firestore":
+        return None
+    if not settings.on_cloud_functions:
+        return settings.database or DEFAULT_LOCAL_DATABASE
+    path = settings.database
+    if not path or not os.path.normpath(path).startswith("/tmp/"):  # noqa: S108 - the rule itself
+        raise ConfigError(
+            f"NUDGE_STORE=sqlite on Cloud Functions needs NUDGE_DATABASE under /tmp (got "
+            f"{path or 'nothing'}): only /tmp is writable there, and every instance has its own "
+            "disk, so this works only with max instances 1. Set NUDGE_STORE=firestore for a "
+            "store every instance shares."
+        )
+    return path
 
 
 def build_backend(settings: Settings, *, clock: Callable[[], float] = time.time) -> Backend:
-    """The storage backend ``settings`` choose (SQLite today)."""
+    """The storage backend ``settings`` choose: SQLite or Firestore (``NUDGE_STORE``)."""
+    path = database_path(settings)
+    if path is None:
+        from shared.store.firestore import FirestoreBackend
+
+        return FirestoreBackend(
+            project=settings.project_id,
+            database=settings.firestore_database,
+            prefix=settings.firestore_prefix,
+            clock=clock,
+        )
     from shared.store.sqlite import SqliteBackend
 
-    return SqliteBackend(database_path(settings), clock=clock)
+    return SqliteBackend(path, clock=clock)
 
 
 def load_features(names: Sequence[str] | None = None) -> list[Feature]:

@@ -28,6 +28,10 @@ FOLDER_TOOLS: dict[Path, tuple[str, ...]] = {HERE / "google_emulators": ("gcloud
 # Tool name -> the executable that must be on PATH for it.
 TOOLS: dict[str, str] = {"gcloud": "gcloud", "chromium": "chromium"}
 CI_ENV = "NUDGE_CI"
+# The Firestore emulator's fixtures, for the store contract suite and google_emulators/ alike
+# (guarded: tests/test_skip_rule.py runs a copy of this file where the plugin is absent).
+_FIRESTORE_PLUGIN = HERE / "google_emulators" / "firestore.py"
+pytest_plugins = ["tests.google_emulators.firestore"] if _FIRESTORE_PLUGIN.is_file() else []
 
 
 def tool_available(tool: str) -> bool:

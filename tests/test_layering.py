@@ -160,8 +160,9 @@ def readme_feature() -> tuple[str, str, str]:
     blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     module = next(b for b in blocks if b.startswith("# shared/features/"))
     path = module.splitlines()[0].removeprefix("# ").strip()
-    line = next(b for b in blocks if b is not module).rstrip("\n")
-    return path, module, line
+    listing = next(b for b in blocks if b is not module)
+    line = next(x for x in listing.splitlines() if "<- the one line" in x)
+    return path, module, line.split("#", 1)[0].rstrip()
 
 
 def test_the_readme_recipe_adds_a_command_to_help(tmp_path: Path) -> None:

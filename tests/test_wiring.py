@@ -41,14 +41,24 @@ def _fresh_runtime() -> Any:
 
 def test_the_store_lives_in_dot_nudge_locally_and_must_be_chosen_on_cloud_functions() -> None:
     assert database_path(Settings()) == DEFAULT_LOCAL_DATABASE
-    assert database_path(Settings(database="/tmp/x.db", on_cloud_functions=True)) == "/tmp/x.db"
     on_gcf = Settings.from_env({"K_SERVICE": "chat-app"})
     assert on_gcf.on_cloud_functions
-    with pytest.raises(ConfigError) as error:
-        Runtime(on_gcf)
-    message = str(error.value)
-    assert "NUDGE_STORE=firestore" in message
-    assert "/tmp" in message
+    # On Cloud Functions the store is Firestore unless SQLite is chosen outright for one instance.
+    assert on_gcf.store_backend == "firestore"
+    assert database_path(on_gcf) is None
+    single = Settings(store="sqlite", database="/tmp/x.db", on_cloud_functions=True)
+    assert database_path(single) == "/tmp/x.db"
+    for env in (
+        {"NUDGE_STORE": "sqlite"},  # no file
+        {"NUDGE_STORE": "sqlite", "NUDGE_DATABASE": "/workspace/nudge.db"},  # not writable
+        {"NUDGE_STORE": "sqlite", "NUDGE_DATABASE": "/tmp/../srv/nudge.db"},
+        {"NUDGE_DATABASE": "/tmp/nudge.db"},  # SQLite's file, but Firestore's default
+    ):
+        with pytest.raises(ConfigError) as error:
+            Runtime(Settings.from_env({"K_SERVICE": "chat-app", **env}))
+        message = str(error.value)
+        assert "NUDGE_STORE=firestore" in message
+        assert "/tmp" in message
 
 
 def test_services_refuse_a_misspelt_field() -> None:

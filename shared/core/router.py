@@ -201,20 +201,22 @@ class Router:
     def command_for(
         self, event: CommandEvent, ids: Mapping[str, int] | None = None
     ) -> CommandSpec | None:
-        """The command an event names, by name first and then by configured ID."""
+        """The command an event names: by its ID when that ID is known, else by name.
+
+        The ID is what Chat's configuration binds a command to, so it wins; the
+        name (from the slash-command annotation) serves when no ID is configured,
+        as in local runs.
+        """
+        configured = ids or {}
+        if event.command_id is not None:
+            for spec in self._commands.values():
+                if configured.get(spec.name, spec.command_id) == event.command_id:
+                    return spec
         if event.command_name:
             try:
-                spec = self._commands.get(command_name(event.command_name))
+                return self._commands.get(command_name(event.command_name))
             except ValueError:
-                spec = None  # Chat sent a name no command can have
-            if spec is not None:
-                return spec
-        if event.command_id is None:
-            return None
-        configured = ids or {}
-        for spec in self._commands.values():
-            if configured.get(spec.name, spec.command_id) == event.command_id:
-                return spec
+                return None  # Chat sent a name no command can have
         return None
 
     def removed_handlers(self) -> tuple[Handler, ...]:

@@ -11,4 +11,5 @@ from __future__ import annotations
 INSTALLED: tuple[str, ...] = (
     "basics",
     "account",
+    "reminders",
 )

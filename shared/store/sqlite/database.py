@@ -21,6 +21,25 @@ from shared.store.sqlite.migrations import migrate
 log = logging.getLogger(__name__)
 
 
+def _use_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch to WAL once per file; several handles opening a new file at once may race.
+
+    Changing the journal mode needs the file to itself and does not wait on the busy
+    handler, so a handle that loses the race retries briefly (a database already in
+    WAL mode needs nothing).
+    """
+    for attempt in range(attempts):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
 class SqliteDatabase:
     """The connection to one database file (``":memory:"`` works for tests)."""
 
@@ -41,9 +60,9 @@ class SqliteDatabase:
                 # Owner-only from the start: the file holds (sealed) credentials.
                 os.close(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=5000")
+        _use_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
         applied = migrate(conn)
         if applied:
             log.info(
