@@ -82,9 +82,50 @@ def add_spaces(url: str, names: list[str]) -> None:
 
 
 def posted_ids(url: str, spaces: list[str]) -> list[str]:
-    """Every client-assigned message ID posted into ``spaces`` (duplicates would repeat)."""
+    """Every client-assigned message ID posted into ``spaces`` (duplicates would repeat).
+
+    Messages posted without one (a baseline's) are not counted.
+    """
     found: list[str] = []
     for space in spaces:
-        for message in get_json(f"{url}_emulator/{space}/messages"):
-            found.append(str(message.get("clientAssignedMessageId", "")))
+        for message in get_json(f"{url}_emulator/{space}/messages")["messages"]:
+            if message.get("clientAssignedMessageId"):
+                found.append(str(message["clientAssignedMessageId"]))
     return found
+
+
+@contextmanager
+def firestore_emulator() -> Iterator[str]:
+    """``host:port`` of a fresh Firestore emulator from the Cloud SDK (IPv4 loopback)."""
+    import shutil
+    import signal
+
+    if shutil.which("gcloud") is None:
+        raise RuntimeError("gcloud is not installed: cannot start the Firestore emulator")
+    host_port = f"127.0.0.1:{free_port()}"
+    process = subprocess.Popen(
+        ["gcloud", "emulators", "firestore", "start", f"--host-port={host_port}", "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{host_port}/", timeout=1) as answer:
+                    if answer.read().strip() == b"Ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Firestore emulator did not start")
+            time.sleep(0.2)
+        yield host_port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -8,17 +8,19 @@ measured in the same run.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.emulator_process import add_spaces, emulator, posted_ids
+from bench.emulator_process import add_spaces, emulator, firestore_emulator, posted_ids
 from bench.record import Record, median
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,6 +242,7 @@ def tick_cpu_per_post() -> Iterator[Record]:
         tick = _python(_CPU_PROBE.format(root=str(ROOT), url=url, database=str(database)))
         bare = _python(_BARE_PROBE.format(url=url, spaces=spaces[:200], count=count))
         distinct, duplicates = _counts(posted_ids(url, spaces))
+    print(f"  ticking process: {tick}; distinct posts {distinct}, duplicates {duplicates}")
     per_1000 = tick["cpu"] / count * 1000
     bare_per_1000 = bare["cpu"] / count * 1000
     ratio = per_1000 / bare_per_1000
@@ -319,10 +322,76 @@ def claim_100_of_1m_sqlite() -> Iterator[Record]:
     )
 
 
+def claim_100_of_100k_firestore() -> Iterator[Record]:
+    """The same claim among 100,000 on the Firestore emulator (reported: the emulator is slow)."""
+    from google.cloud import firestore
+
+    from shared.store.firestore import FirestoreBackend
+    from shared.store.firestore.database import doc_id
+    from shared.store.firestore.reminders import _document
+    from shared.store.reminders import Reminder
+
+    total, due_count = 100_000, 100
+    now = datetime.now(UTC).timestamp()
+    template = Reminder(id="", owner="users/1", text="t", space="spaces/S", origin_space="")
+    with firestore_emulator() as host_port:
+        os.environ["FIRESTORE_EMULATOR_HOST"] = host_port
+        try:
+            client = firestore.Client(project="nudge-bench")
+            backend = FirestoreBackend(client=client, prefix="bench_")
+            backend.reminders.count_due(now)  # writes the schema document
+            collection = client.collection("bench_reminders")
+            load_started = time.monotonic()
+            batch = client.batch()
+            for n in range(total):
+                fire = now - n if n < due_count else now + 3600 + n
+                reminder = Reminder(**{**_fields(template), "id": f"f{n:06d}", "next_fire": fire})
+                batch.set(collection.document(doc_id(reminder.id)), _document(reminder))
+                if (n + 1) % 500 == 0:
+                    batch.commit()
+                    batch = client.batch()
+            load_seconds = time.monotonic() - load_started
+            timings = []
+            for run in range(3):
+                started = time.perf_counter()
+                claimed = backend.reminders.claim_due(
+                    now, limit=100, lease_seconds=60, worker=f"bench-{run}"
+                )
+                timings.append((time.perf_counter() - started) * 1000)
+                assert len(claimed) == due_count, len(claimed)
+                for item in claimed:  # give them back for the next run
+                    backend.reminders.save(
+                        replace(item, next_fire=item.lease_fire, lease_owner="", lease_fire=None)
+                    )
+            get_started = time.perf_counter()
+            backend.reminders.get("f050000")
+            get_ms = (time.perf_counter() - get_started) * 1000
+            backend.close()
+        finally:
+            os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
+    value = median(timings)
+    print(f"  loaded {total} documents in {load_seconds:.0f} s")
+    yield Record(
+        "claim 100 of 100k firestore",
+        round(value, 1),
+        "ms",
+        round(get_ms, 1),
+        round(value / get_ms, 1),
+        "reported (baseline: one document read on the same emulator; ratio = claim / read)",
+        True,
+    )
+
+
 def _fields(reminder: Any) -> dict[str, Any]:
     from dataclasses import fields
 
     return {f.name: getattr(reminder, f.name) for f in fields(reminder)}
 
 
-SCENARIOS = (tick_under_quotas, tick_cpu_per_post, claim_100_of_1m_sqlite, tick_backlog)
+SCENARIOS = (
+    tick_under_quotas,
+    tick_cpu_per_post,
+    claim_100_of_1m_sqlite,
+    claim_100_of_100k_firestore,
+    tick_backlog,
+)

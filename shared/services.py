@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from shared.config import Settings
@@ -86,3 +87,5 @@ class Services:
     nonces: Lazy[NonceStore]
     reminders: Lazy[ReminderStore]
     users: Lazy[UserStore]
+    #: "Now" for handlers and jobs (aware UTC); tests pass a fixed one.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

@@ -172,6 +172,7 @@ def build_services(
         nonces=Lazy(lambda: store().nonces),
         reminders=Lazy(lambda: store().reminders),
         users=Lazy(lambda: store().users),
+        clock=lambda: datetime.fromtimestamp(clock(), UTC),
     )
 
 

@@ -60,7 +60,7 @@ class Router:
     def __init__(self) -> None:
         self._commands: dict[str, CommandSpec] = {}
         self._messages: list[_MessageRoute] = []
-        self._added: Handler | None = None
+        self._added: list[Handler] = []
         self._removed: list[Handler] = []
         # Keyed tables, by the event kind they serve.
         self._keyed: dict[str, dict[str, Handler]] = {
@@ -121,10 +121,13 @@ class Router:
         self._messages.append(route)
 
     def added(self, handler: F) -> F:
-        """Handle the app being added to a space or DM (one handler answers)."""
-        if self._added is not None and self._added is not handler:
-            raise RouteConflict("two handlers for the app being added to a space")
-        self._added = handler
+        """Run when the app is added to a space or DM; every registered one runs, in order.
+
+        The first to return an answer (the welcome card) is the reply; the others
+        act on the side (such as resuming a space's paused reminders) and return None.
+        """
+        if handler not in self._added:
+            self._added.append(handler)
         return handler
 
     def removed(self, handler: F) -> F:
@@ -170,8 +173,8 @@ class Router:
         for table, handlers in other._keyed.items():
             for key, handler in handlers.items():
                 self._register(table, key)(handler)
-        if other._added is not None:
-            self.added(other._added)
+        for handler in other._added:
+            self.added(handler)
         self._removed.extend(other._removed)
 
     def check_ids(self, configured: Mapping[str, int]) -> None:
@@ -233,7 +236,7 @@ class Router:
         return {
             "command": lambda e, ids: getattr(self.command_for(e, ids), "handler", None),
             "message": lambda e, ids: self._message_handler(e.argument_text),
-            "added": lambda e, ids: self._added,
+            "added": lambda e, ids: self._run_added if self._added else None,
             "removed": lambda e, ids: self._run_removed if self._removed else None,
             "action": lambda e, ids: keyed["action"].get(e.function),
             "dialog_request": lambda e, ids: keyed["action"].get(e.function),
@@ -254,6 +257,22 @@ class Router:
             elif route.pattern.search(text):
                 return route.handler
         return fallback
+
+    def _run_added(self, event: Event, ctx: Any) -> Any:
+        """Every ``added`` handler; the first answer is the reply, failures raise after all ran."""
+        answer: Any = None
+        failures: list[Exception] = []
+        for handler in self._added:
+            try:
+                result = handler(event, ctx)
+            except Exception as exc:  # noqa: BLE001 - re-raised below once all have run
+                failures.append(exc)
+                continue
+            if answer is None:
+                answer = result
+        if failures and answer is None:
+            raise failures[0]
+        return answer
 
     def _run_removed(self, event: Event, ctx: Any) -> None:
         """Every ``removed`` handler; one failing does not stop the others."""

@@ -237,6 +237,15 @@ def test_removing_nudge_from_a_space_pauses_what_posts_there(
     versions = {r.id: r.version for r in stored(session)}
     assert session.removed(ADA).kind == "ack"  # twice changes nothing
     assert {r.id: r.version for r in stored(session)} == versions
+    # Added back: the welcome card still answers, and the space's reminders carry on.
+    welcome = session.added(ADA)
+    assert "welcome" in welcome.card_ids
+    states = {r.text: r.state for r in stored(session)}
+    assert states == {
+        "stand-up": ReminderState.ACTIVE,
+        "stretch": ReminderState.ACTIVE,
+        "retro": ReminderState.ACTIVE,
+    }
 
 
 def test_a_late_catch_up_nudge_says_so() -> None:

@@ -248,6 +248,20 @@ def click_event(
     }
 
 
+def added_event(kind: str, persona: Persona) -> dict[str, Any]:
+    if kind == "legacy":
+        return {"type": "ADDED_TO_SPACE", "space": persona.space_json, "user": persona.user}
+    return {
+        "commonEventObject": {"hostApp": "CHAT"},
+        "authorizationEventObject": {},
+        "chat": {
+            "user": persona.user,
+            "eventTime": _now(),
+            "addedToSpacePayload": {"space": persona.space_json},
+        },
+    }
+
+
 def removed_event(kind: str, persona: Persona) -> dict[str, Any]:
     if kind == "legacy":
         return {"type": "REMOVED_FROM_SPACE", "space": persona.space_json, "user": persona.user}
@@ -319,6 +333,9 @@ class ChatSession:
 
     def removed(self, persona: Persona = ADA) -> Answer:
         return self.post(removed_event(self.kind, persona))
+
+    def added(self, persona: Persona = ADA) -> Answer:
+        return self.post(added_event(self.kind, persona))
 
 
 def session_factory(make_harness: Callable[..., ChatHarness]) -> Callable[[str], ChatSession]:

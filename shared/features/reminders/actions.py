@@ -118,12 +118,14 @@ def done(event: CardClickEvent, ctx: Context) -> Response:
     if on_list:
         if reminder.owner != user:
             return _refuse(event, "Only the person who set this reminder can change it.")
-        changed = model.acknowledged(reminder, now=zones.now_utc())
+        changed = model.acknowledged(reminder, now=zones.now_utc(ctx.services))
     else:
         posted_here = bool(reminder.space) and reminder.space == event.space.name
         if user not in (reminder.owner, reminder.mention) and not posted_here:
             return _refuse(event, "This reminder isn't yours to mark done.")
-        changed = model.acknowledged(reminder, now=zones.now_utc(), of=event.parameters.get("key"))
+        changed = model.acknowledged(
+            reminder, now=zones.now_utc(ctx.services), of=event.parameters.get("key")
+        )
     saved = reminder if changed is reminder else records.save(ctx, changed)
     if saved is None:
         if on_list:
@@ -167,7 +169,7 @@ def snooze(event: CardClickEvent, ctx: Context) -> Response:
     from shared.features.reminders import model
     from shared.features.reminders.schedule import Schedule
 
-    now = zones.now_utc()
+    now = zones.now_utc(ctx.services)
     found = _until(event, ctx, now)
     if isinstance(found, str):
         return _refuse(event, found)
@@ -254,8 +256,10 @@ def set_zone(event: CardClickEvent, ctx: Context) -> Response:
             "Google Chat didn't send your time zone with that click. Type "
             f"<b>/remind timezone {zones.EXAMPLE_ZONE}</b> (your own zone) instead."
         )
-        return UpdateMessage(cards=(zones.zone_card(None, note=note),))
-    now = zones.now_utc()
+        return UpdateMessage(
+            cards=(zones.zone_card(None, now=zones.now_utc(ctx.services), note=note),)
+        )
+    now = zones.now_utc(ctx.services)
     command = params.get("command", "")
     if command:
         who, who_name = params.get("who", ""), params.get("who_name", "")
@@ -293,4 +297,6 @@ def _zone_learned(event: CardClickEvent, ctx: Context, zone: str, text: str) -> 
     """The zone card, saying which zone Nudge now uses, below ``text`` (Chat text) if any."""
     prefs = zones.stored(ctx, event.user.name)
     note = f"Nudge now uses <b>{escape_html(zone)}</b> for you."
-    return UpdateMessage(text=text, cards=(zones.zone_card(prefs, note=note),))
+    return UpdateMessage(
+        text=text, cards=(zones.zone_card(prefs, now=zones.now_utc(ctx.services), note=note),)
+    )

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shared.chat.events.models import (
+    AddedToSpaceEvent,
     CommandEvent,
     Event,
     Message,
@@ -185,7 +186,7 @@ def remind(event: Event, ctx: Context, text: str, people: Mapping[str, str]) -> 
 
     from shared.features.reminders.errors import GrammarError
 
-    now = now_utc()
+    now = now_utc(ctx.services)
     zone = zones.known_zone(ctx, event.user.name)
     try:
         outcome = create_from_text(event, ctx, text, people=people, zone=zone, now=now)
@@ -209,7 +210,9 @@ def remind_command(event: CommandEvent, ctx: Context) -> Response:
     text = with_mentions(event.argument_text, event.message).strip()
     if not text:
         if event.is_dialog_request:
-            return OpenDialog(dialog_card(in_space=not event.space.is_dm, now=now_utc()))
+            return OpenDialog(
+                dialog_card(in_space=not event.space.is_dm, now=now_utc(ctx.services))
+            )
         return Reply(cards=(cards.help_card(),), private=not event.space.is_dm)
     return remind(event, ctx, text, mentioned_people(event.message))
 
@@ -244,7 +247,26 @@ def delete_by_id(event: Event, ctx: Context, reminder_id: str) -> Reply:
     return Reply(f"Deleted reminder {reminder.id}: “{escape(reminder.text)}”.", private=private)
 
 
-# --- Nudge removed from a space ------------------------------------------------------------
+# --- Nudge removed from a space, and added back -----------------------------------------
+
+
+def _change_in_space(ctx: Context, space: str, change: Callable[[Reminder], Reminder]) -> int:
+    """Apply ``change`` to every reminder that posts into ``space``; how many changed."""
+    store = ctx.services.reminders()
+    changed = 0
+    for reminder in store.in_space(space):
+        if reminder.space != space:
+            continue  # set there, but posts in a DM: carries on
+        current: Reminder | None = reminder
+        for _ in range(3):  # compare-and-set: re-read when a tick or click got there first
+            if current is None:
+                break
+            updated = change(current)
+            if updated is current or store.save(updated) is not None:
+                changed += updated is not current
+                break
+            current = store.get(reminder.id)
+    return changed
 
 
 @router.removed
@@ -252,21 +274,22 @@ def pause_in_space(event: RemovedFromSpaceEvent, ctx: Context) -> None:
     """Pause every reminder that posts into the space Nudge just left."""
     from shared.features.reminders import model
 
-    store = ctx.services.reminders()
-    paused = 0
-    for reminder in store.in_space(event.space.name):
-        if reminder.space != event.space.name:
-            continue  # set there, but posts in a DM: carries on
-        current: Reminder | None = reminder
-        for _ in range(3):  # compare-and-set: re-read when a tick or click got there first
-            if current is None:
-                break
-            change = model.paused(current)
-            if change is current or store.save(change) is not None:
-                paused += change is not current
-                break
-            current = store.get(reminder.id)
+    paused = _change_in_space(ctx, event.space.name, model.paused)
     log.info(
         "paused reminders of a space Nudge left",
         extra={"fields": {"space": event.space.name, "paused": paused}},
     )
+
+
+@router.added
+def resume_in_space(event: AddedToSpaceEvent, ctx: Context) -> None:
+    """Nudge is back in a space: its paused reminders carry on (missed ones are not sent late)."""
+    from shared.features.reminders import model
+
+    now = now_utc(ctx.services)
+    resumed = _change_in_space(ctx, event.space.name, lambda r: model.resumed(r, now=now))
+    if resumed:
+        log.info(
+            "resumed reminders of a space Nudge is back in",
+            extra={"fields": {"space": event.space.name, "resumed": resumed}},
+        )

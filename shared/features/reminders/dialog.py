@@ -171,7 +171,7 @@ def _problems(
 def open_dialog(event: Event, ctx: Context) -> Response:
     """The *New reminder…* button (an ``OPEN_DIALOG`` request)."""
     zones.learn(event, ctx)
-    return OpenDialog(dialog_card(in_space=not event.space.is_dm, now=zones.now_utc()))
+    return OpenDialog(dialog_card(in_space=not event.space.is_dm, now=zones.now_utc(ctx.services)))
 
 
 @router.dialog_submit(SUBMIT)
@@ -180,7 +180,7 @@ def submit(event: DialogSubmitEvent, ctx: Context) -> Response:
     from shared.features.reminders import model
     from shared.features.reminders.grammar import ME, Recipient, RecipientKind
 
-    now = zones.now_utc()
+    now = zones.now_utc(ctx.services)
     zone = _picker_zone(event, zones.learn(event, ctx))
     what, when, repeat, where = _read(event.form_inputs)
     in_space = not event.space.is_dm

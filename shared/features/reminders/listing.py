@@ -141,7 +141,7 @@ def page_card(event: Event, ctx: Context, *, offset: int = 0, note: str = "") ->
     return list_card(
         page,
         offset=offset,
-        now=zones.now_utc(),
+        now=zones.now_utc(ctx.services),
         zone=zones.known_zone(ctx, event.user.name),
         space=event.space,
         note=note,

@@ -56,7 +56,7 @@ def key_of(instant: datetime) -> str:
 def occurrence_of(reminder: Reminder) -> datetime:
     """The occurrence the pending delivery belongs to (the part of ``due_key`` before ``#``)."""
     base = reminder.due_key.split("#", 1)[0]
-    return datetime.strptime(base, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(base).astimezone(UTC)  # "…Z": fromisoformat reads it
 
 
 def schedule_of(reminder: Reminder) -> Schedule:
@@ -105,7 +105,6 @@ def scheduled(
     reminder_id: str | None = None,
 ) -> Reminder:
     """A new active reminder on ``schedule`` (a parse's, or one built by the /remind dialog)."""
-    schedule = on_the_second(schedule)
     first = schedule.next_after(now)
     if first is None:
         raise ValueError("the schedule never fires after now")
@@ -268,18 +267,6 @@ def _running(reminder: Reminder) -> bool:
 # --- what the chat side reads and does (cards, buttons) ---------------------------------
 
 
-def on_the_second(schedule: Schedule) -> Schedule:
-    """A one-off moved to its whole second ("in 10 minutes" is now + 600 s, microseconds too).
-
-    Occurrences are named to the second (``key_of``): a one-off a fraction of a second
-    after its key would still be "after" its own occurrence once delivered, and come due
-    again, forever. Rules fire on whole minutes already.
-    """
-    if schedule.is_recurring or not schedule.start.microsecond:
-        return schedule
-    return replace(schedule, start=schedule.start.replace(microsecond=0))
-
-
 def occurrence_key(reminder: Reminder) -> str:
     """The key of the occurrence the pending delivery belongs to; "" when nothing is pending."""
     return key_of(occurrence_of(reminder)) if reminder.due_key else ""
@@ -324,7 +311,6 @@ def snoozed_copy(
     """
     if schedule.is_recurring:
         raise ValueError("a snooze is a one-off")
-    schedule = on_the_second(schedule)
     first = schedule.next_after(now)
     if first is None:
         raise ValueError("a snooze must be in the future")

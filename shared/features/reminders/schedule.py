@@ -99,6 +99,10 @@ class Schedule:
         zone_info(self.zone)
         if self.start.tzinfo is not None:
             raise ValueError("start is naive local wall-clock time")
+        if self.start.microsecond:
+            # Occurrences are whole seconds (they name deliveries to the second), so a
+            # one-off set as "now + 10 minutes" fires on the second it falls in.
+            object.__setattr__(self, "start", self.start.replace(microsecond=0))
         if self.fold not in (0, 1) or (self.rule is not None and self.fold):
             raise ValueError("fold is 0 or 1, and always 0 for rules")
         if self.rule is not None:

@@ -13,7 +13,7 @@ so someone who lives by another zone than their laptop's keeps theirs.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shared.chat.cards import (
@@ -33,15 +33,17 @@ from shared.store.users import UserPrefs, ZoneSource
 if TYPE_CHECKING:
     from shared.chat.events.models import Event
     from shared.core.context import Context
+    from shared.services import Services
 
 SET_ZONE = "reminders.setZone"
 EXAMPLE_ZONE = "Europe/Berlin"
 _MAX_ZONE_CHARS = 64
 
 
-def now_utc() -> datetime:
-    """The current instant (aware UTC): the feature's one reading of the clock."""
-    return datetime.now(UTC)
+def now_utc(services: Services) -> datetime:
+    """The current instant (aware UTC), from the services' clock (tests inject their own)."""
+    now: datetime = services.clock()
+    return now
 
 
 def valid_zone(name: str) -> bool:
@@ -115,7 +117,7 @@ def _source_words(prefs: UserPrefs) -> str:
     return "from Google Chat"
 
 
-def zone_card(prefs: UserPrefs | None, *, note: str = "") -> Card:
+def zone_card(prefs: UserPrefs | None, *, now: datetime, note: str = "") -> Card:
     """What Nudge knows about your zone, with a one-click *Use my Chat time zone* button.
 
     ``note`` is card HTML, already escaped.
@@ -123,10 +125,10 @@ def zone_card(prefs: UserPrefs | None, *, note: str = "") -> Card:
     if prefs is not None and prefs.zone:
         from shared.features.reminders.describe import format_local
 
-        now = format_local(now_utc(), prefs.zone)
+        local = format_local(now, prefs.zone)
         text = (
             f"Your time zone is <b>{escape_html(prefs.zone)}</b> ({_source_words(prefs)}). "
-            f"It is {escape_html(now)} there."
+            f"It is {escape_html(local)} there."
         )
     else:
         text = (
@@ -149,7 +151,9 @@ def timezone_command(event: Event, ctx: Context, argument: str, *, private: bool
     """``/remind timezone`` shows the zone; ``/remind timezone Area/City`` sets it."""
     user = event.user.name
     if not argument:
-        return Reply(cards=(zone_card(stored(ctx, user)),), private=private)
+        return Reply(
+            cards=(zone_card(stored(ctx, user), now=now_utc(ctx.services)),), private=private
+        )
     if not valid_zone(argument):
         shown = argument if len(argument) <= _MAX_ZONE_CHARS else argument[:_MAX_ZONE_CHARS] + "…"
         return Reply(
@@ -163,4 +167,6 @@ def timezone_command(event: Event, ctx: Context, argument: str, *, private: bool
         f"Done: Nudge now uses <b>{escape_html(argument)}</b> for you. "
         "Reminders you already set keep the zone they were set in."
     )
-    return Reply(cards=(zone_card(stored(ctx, user), note=note),), private=private)
+    return Reply(
+        cards=(zone_card(stored(ctx, user), now=now_utc(ctx.services), note=note),), private=private
+    )

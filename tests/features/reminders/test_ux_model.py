@@ -66,7 +66,7 @@ def test_a_relative_one_off_lands_on_its_second_and_finishes_once_delivered() ->
     now = NOW + timedelta(microseconds=123_456)
     parsed = parse("me to stretch in 10 minutes", None, now)
     assert parsed.schedule is not None
-    assert parsed.schedule.start.microsecond
+    assert parsed.schedule.start.microsecond == 0  # schedules are whole seconds
     reminder = model.create(parsed, owner=OWNER, space=SPACE, space_is_dm=False, now=now)
     assert reminder.next_fire == (NOW + timedelta(minutes=10)).timestamp()
     fired = datetime.fromtimestamp(reminder.next_fire, tz=UTC) + timedelta(seconds=5)
