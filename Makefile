@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench emulator chat clean
+.PHONY: run test lint typecheck unit bench emulator chat clean source checkov
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	@if command -v terraform >/dev/null 2>&1; then terraform fmt -check -recursive terraform; \
+	else echo "terraform not on PATH: skipping terraform fmt -check (tests/terraform runs it; CI requires it)"; fi
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -34,6 +36,14 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+## The deployable source archive that terraform/ uploads (dist/nudge-source.zip); see docs/DEPLOY.md.
+source: $(STAMP)
+	$(PY) scripts/build_source.py
+
+## checkov over terraform/, from its own venv (.venv-checkov, created on first use; tests/terraform runs it too).
+checkov: $(STAMP)
+	$(PY) scripts/checkov.py
+
 ## The local Chat API emulator on its own.
 emulator: $(STAMP)
 	$(VENV)/bin/nudge emulator
@@ -43,4 +53,4 @@ chat: $(STAMP)
 	$(VENV)/bin/nudge chat
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .nudge
+	rm -rf $(VENV) .venv-checkov dist .mypy_cache .ruff_cache .pytest_cache .nudge

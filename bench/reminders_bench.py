@@ -41,7 +41,7 @@ def _settings_env(url: str, database: Path) -> dict[str, str]:
 def seed(database: Path, count: int, spaces: list[str], *, due: datetime) -> None:
     """``count`` one-off reminders due at ``due`` minus their index in seconds (oldest last)."""
     from shared.features.reminders import model
-    from shared.features.reminders.schedule import Schedule
+    from shared.schedules.schedule import Schedule
     from shared.store.reminders import Reminder
     from shared.store.sqlite import SqliteBackend
 

@@ -1,38 +1,49 @@
 """The local stack behind ``make run``: Nudge on loopback with embedded defaults.
 
 It starts, all on 127.0.0.1, the certs server that publishes the development
-signing key, the Chat API emulator, a fake Google OAuth server, the ``chat_app``
-function and the ``reminders_tick`` function under functions-framework, and a
-scheduler that pushes a tick to ``reminders_tick`` every minute as Cloud
-Scheduler and Pub/Sub would; then it waits for Ctrl-C (or SIGTERM).
-Verification stays on: local events are signed with the development key.
+signing key, the Chat API emulator, a fake Google OAuth server, the three
+functions under functions-framework (``chat_app``, ``reminders_tick`` and
+``workspace_events``), and a scheduler that pushes a tick to ``reminders_tick``
+every minute as Cloud Scheduler and Pub/Sub would; then it waits for Ctrl-C
+(or SIGTERM). Verification stays on: local events are signed with the
+development key.
+
+Deferred jobs (``ctx.defer``) and Workspace events go through Google's Pub/Sub
+emulator when ``gcloud`` is installed: topics ``nudge-jobs`` and
+``nudge-events`` in project ``nudge-local``, each with a push subscription to
+``workspace_events``, as deployed (``NUDGE_JOBS_MODE=pubsub``); the Chat
+emulator publishes its subscriptions' events to ``nudge-events``. Without
+gcloud, or with ``NUDGE_JOBS_MODE=inline``, jobs run on a thread inside
+``chat_app`` (``NUDGE_JOBS_MODE=inline``) and no Pub/Sub emulator starts.
 
 Ports and the state directory come from the environment, read when asked for
 (not at import), so ``make run`` and the ``nudge`` CLI agree as long as they
 see the same variables: ``NUDGE_LOCAL_APP_PORT`` (8080),
 ``NUDGE_LOCAL_EMULATOR_PORT`` (8090), ``NUDGE_LOCAL_CERTS_PORT`` (8091),
-``NUDGE_LOCAL_OAUTH_PORT`` (8092), ``NUDGE_LOCAL_TICK_PORT`` (8093) and
+``NUDGE_LOCAL_OAUTH_PORT`` (8092), ``NUDGE_LOCAL_TICK_PORT`` (8093),
+``NUDGE_LOCAL_EVENTS_PORT`` (8094, ``workspace_events``),
+``NUDGE_LOCAL_PUBSUB_PORT`` (8085, the Pub/Sub emulator) and
 ``NUDGE_LOCAL_DIR`` (``.nudge``); ``NUDGE_LOCAL_TICK_SECONDS`` (60) spaces the ticks.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from devkit.banner import banner
 from devkit.devkey import load_or_create
+from devkit.processes import serve, stop_process_group, wait_until_up
+from devkit.pubsub import LOCAL_PROJECT, PubSubEmulator, PubSubUnavailable, jobs_plan
 from devkit.scheduler import Scheduler
 from shared.config import ConfigError
 
@@ -48,7 +59,12 @@ PORT_VARIABLES = {
     "certs_port": ("NUDGE_LOCAL_CERTS_PORT", 8091),
     "oauth_port": ("NUDGE_LOCAL_OAUTH_PORT", 8092),
     "tick_port": ("NUDGE_LOCAL_TICK_PORT", 8093),
+    "events_port": ("NUDGE_LOCAL_EVENTS_PORT", 8094),
+    "pubsub_port": ("NUDGE_LOCAL_PUBSUB_PORT", 8085),
+    "web_port": ("NUDGE_LOCAL_WEB_PORT", 8095),
 }
+#: The topics whose push subscriptions deliver to ``workspace_events``.
+JOBS_TOPIC, EVENTS_TOPIC = "nudge-jobs", "nudge-events"
 EXIT_FAILED, EXIT_CONFIG = 1, 3
 
 
@@ -90,6 +106,9 @@ class LocalStack:
     certs_port: int = 8091
     oauth_port: int = 8092
     tick_port: int = 8093
+    events_port: int = 8094
+    pubsub_port: int = 8085
+    web_port: int = 8095
     #: Seconds between scheduler ticks (Cloud Scheduler's is one minute).
     tick_seconds: float = 60.0
     #: A made-up project number: local events use project-number verification.
@@ -112,6 +131,9 @@ class LocalStack:
             certs_port=port("certs_port"),
             oauth_port=port("oauth_port"),
             tick_port=port("tick_port"),
+            events_port=port("events_port"),
+            pubsub_port=port("pubsub_port"),
+            web_port=port("web_port"),
             tick_seconds=_seconds(env, "NUDGE_LOCAL_TICK_SECONDS", 60.0),
             state_dir=state_dir(env),
         )
@@ -136,6 +158,14 @@ class LocalStack:
     def tick_url(self) -> str:
         """Where the scheduler pushes ticks (a Pub/Sub push path, as Google would)."""
         return f"http://{self.host}:{self.tick_port}/projects/nudge-local/topics/nudge-tick"
+
+    @property
+    def events_url(self) -> str:
+        return f"http://{self.host}:{self.events_port}/"
+
+    def push_endpoint(self, topic: str) -> str:
+        """Where a topic's push subscription delivers: ``workspace_events``, path naming it."""
+        return f"{self.events_url}projects/{LOCAL_PROJECT}/topics/{topic}"
 
     def overrides(self) -> dict[str, str]:
         """The ``NUDGE_LOCAL_*`` variables that differ from the defaults."""
@@ -201,55 +231,35 @@ def app_environment(
     return env
 
 
-def _wait_until_up(url: str, app: subprocess.Popen[bytes], seconds: float = 30.0) -> bool:
-    """True once ``url`` answers anything; False if ``app`` exits or time runs out."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and app.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
-                return True
-        except urllib.error.HTTPError:
-            return True  # it answered (401 without a token)
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
-def _stop_process_group(app: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    """SIGTERM the functions-framework group (gunicorn and its workers); SIGKILL if it hangs."""
-    if app.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(app.pid, signal.SIGTERM)
-    try:
-        app.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(app.pid, signal.SIGKILL)  # the group still exists: its leader is unreaped
-        app.wait()
-
-
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _banner(stack: LocalStack) -> str:
-    exports = " ".join(f"{k}={v}" for k, v in sorted(stack.overrides().items()))
-    prefix = f"{exports} " if exports else ""
-    return f"""
-Nudge is running locally (Ctrl-C stops it):
-  chat_app          {stack.app_url}   (verification ON, audience {stack.audience})
-  Chat API emulator {stack.emulator_url}
-  transcript        {stack.emulator_url}_emulator/spaces/AAAA/transcript
-  certs server      {stack.certs_url}
-  OAuth server      {stack.oauth_url}
-  reminders_tick    http://{stack.host}:{stack.tick_port}/   (a tick every {stack.tick_seconds:g} s)
-  state             {stack.state_dir}
+def jobs_environment(plan: str, pubsub: PubSubEmulator | None) -> dict[str, str]:
+    """The functions' settings for publishing jobs (and pointing subscriptions) per ``plan``."""
+    if plan != "pubsub" or pubsub is None:
+        return {"NUDGE_JOBS_MODE": "inline"}
+    return {
+        "NUDGE_JOBS_MODE": "pubsub",
+        "NUDGE_JOBS_TOPIC": pubsub.topic(JOBS_TOPIC),
+        # Where /subscribe points new Workspace subscriptions (the events topic).
+        "NUDGE_EVENTS_TOPIC": pubsub.topic(EVENTS_TOPIC),
+        "PUBSUB_EMULATOR_HOST": pubsub.host_port,
+        "PUBSUB_PROJECT_ID": pubsub.project,
+    }
 
-Try next, in another terminal:
-  {prefix}.venv/bin/nudge chat             # talk to Nudge; type /help
-  {prefix}.venv/bin/nudge event /help      # send one signed event and print the reply
-"""
+
+def event_sink(pubsub: PubSubEmulator | None) -> tuple[str | None, str | None]:
+    """The Chat emulator's Workspace Events sink: ITS ONE WIRING POINT.
+
+    The emulator publishes what its subscriptions ask for (a message posted, a
+    member added, a reaction) to the Pub/Sub emulator's events topic, whose push
+    subscription delivers to ``workspace_events``. Without Pub/Sub the events
+    stay in the emulator's memory (``/_emulator/workspace/events``).
+    """
+    if pubsub is None:
+        return None, None
+    return pubsub.host_port, pubsub.topic(EVENTS_TOPIC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from devkit.certs_server import CertsServer
     from devkit.emulator import ChatEmulator
     from devkit.oauth_server import OAuthServer
+    from devkit.web import WebSimulator
 
     if argv is None:
         argv = sys.argv[1:]
@@ -266,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         stack = LocalStack.from_env()
         env = app_environment(stack)
+        plan = jobs_plan(env)
     except ConfigError as exc:
         print(f"nudge local: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -273,10 +285,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Installed explicitly: a shell that backgrounds us (`&`) may have ignored SIGINT.
     previous_int = signal.signal(signal.SIGINT, _interrupt)
     stops: list[Callable[[], None]] = []
-    app: subprocess.Popen[bytes] | None = None
-    ticker: subprocess.Popen[bytes] | None = None
+    functions: dict[str, subprocess.Popen[bytes]] = {}
+    pubsub: PubSubEmulator | None = None
     try:
         key = load_or_create(stack.state_dir)
+        if plan == "pubsub":
+            pubsub = PubSubEmulator(stack.host, stack.pubsub_port)
+            try:
+                pubsub.start()
+            except PubSubUnavailable as exc:
+                print(
+                    f"nudge local: {exc}. Free port {stack.pubsub_port} (or choose another with "
+                    "NUDGE_LOCAL_PUBSUB_PORT), or run jobs in-process with NUDGE_JOBS_MODE=inline.",
+                    file=sys.stderr,
+                )
+                return EXIT_CONFIG
+            stops.append(pubsub.stop)
+        env.update(jobs_environment(plan, pubsub))
         part = "certs server"
         try:
             certs = CertsServer(key, host=stack.host, port=stack.certs_port).start()
@@ -285,12 +310,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             oauth = OAuthServer(host=stack.host, port=stack.oauth_port).start()
             stops.append(oauth.stop)
             part = "Chat API emulator"
+            pubsub_host, events_topic = event_sink(pubsub)
             emulator = ChatEmulator(
                 host=stack.host,
                 port=stack.emulator_port,
                 tokeninfo_url=f"{stack.oauth_url}/tokeninfo",
+                pubsub_host=pubsub_host,
+                events_topic=events_topic,
             ).start()
             stops.append(emulator.stop)
+            part = "web simulator"
+            web = WebSimulator(
+                app_url=stack.app_url,
+                emulator_url=stack.emulator_url,
+                key=key,
+                audience=stack.audience,
+                host=stack.host,
+                port=stack.web_port,
+            ).start()
+            stops.append(web.stop)
         except OSError as exc:
             print(
                 f"nudge local: the {part} cannot listen on {stack.host}: {exc.strerror or exc}. "
@@ -298,58 +336,43 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_CONFIG
-        command = [
-            sys.executable, "-m", "functions_framework",
-            "--target", "chat_app", "--source", str(ROOT / "main.py"),
-            "--host", stack.host, "--port", str(stack.app_port),
-        ]  # fmt: skip
-        # A session of its own: Ctrl-C reaches only this process, which then
-        # stops gunicorn and its workers as a group (no orphans).
-        app = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
-        if not _wait_until_up(stack.app_url, app):
-            print(
-                f"nudge local: chat_app did not start on {stack.app_url}; see the output above.",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
-        tick_command = [
-            sys.executable, "-m", "functions_framework",
-            "--target", "reminders_tick", "--signature-type", "cloudevent",
-            "--source", str(ROOT / "main.py"),
-            "--host", stack.host, "--port", str(stack.tick_port),
-        ]  # fmt: skip
-        ticker = subprocess.Popen(tick_command, env=env, cwd=ROOT, start_new_session=True)
-        if not _wait_until_up(f"http://{stack.host}:{stack.tick_port}/", ticker):
-            print(
-                f"nudge local: reminders_tick did not start on port {stack.tick_port}; "
-                "see the output above.",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
+        for name, port, url, cloud_event in (
+            ("chat_app", stack.app_port, stack.app_url, False),
+            ("reminders_tick", stack.tick_port, f"http://{stack.host}:{stack.tick_port}/", True),
+            ("workspace_events", stack.events_port, stack.events_url, True),
+        ):
+            functions[name] = serve(name, port, env, cloud_event=cloud_event)
+            if not wait_until_up(url, functions[name]):
+                print(
+                    f"nudge local: {name} did not start on port {port}; see the output above.",
+                    file=sys.stderr,
+                )
+                return EXIT_FAILED
+        if pubsub is not None:
+            for topic in (JOBS_TOPIC, EVENTS_TOPIC):
+                pubsub.push_topic(topic, stack.push_endpoint(topic))
         scheduler = Scheduler(stack.tick_url, stack.tick_seconds)
         scheduler.start()
         stops.append(scheduler.stop)
-        print(_banner(stack), flush=True)
-        while app.poll() is None and ticker.poll() is None:
+        print(banner(stack, pubsub, web.url, topics=(JOBS_TOPIC, EVENTS_TOPIC)), flush=True)
+        while all(process.poll() is None for process in functions.values()):
+            if pubsub is not None and not pubsub.running:
+                print("nudge local: the Pub/Sub emulator exited", file=sys.stderr)
+                return EXIT_FAILED
             time.sleep(0.5)
-        which, code = (
-            ("chat_app", app.returncode)
-            if app.poll() is not None
-            else (
-                "reminders_tick",
-                ticker.returncode,
-            )
-        )
-        print(f"nudge local: {which} exited with status {code}", file=sys.stderr)
+        name, process = next((n, p) for n, p in functions.items() if p.poll() is not None)
+        print(f"nudge local: {name} exited with status {process.returncode}", file=sys.stderr)
+        return EXIT_FAILED
+    except PubSubUnavailable as exc:
+        print(f"nudge local: cannot set up the Pub/Sub topics: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("\nStopping Nudge.", flush=True)
         return 0
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut cleanup
-        for process in (app, ticker):
-            if process is not None:
-                _stop_process_group(process)
+        for process in functions.values():
+            stop_process_group(process)
         for stop in reversed(stops):
             stop()
         signal.signal(signal.SIGTERM, previous)

@@ -18,6 +18,9 @@ DEFAULT_CHAT_CERTS_URL = (
 )
 DEFAULT_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 DEFAULT_CHAT_API_ENDPOINT = "https://chat.googleapis.com/"
+DEFAULT_WORKSPACE_EVENTS_ENDPOINT = "https://workspaceevents.googleapis.com/"
+#: ``projects/{project}/topics/{topic}``: the form of a Pub/Sub topic's full name.
+_TOPIC = re.compile(r"projects/[^/\s]+/topics/[^/\s]+")
 DEFAULT_OAUTH_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 DEFAULT_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
 DEFAULT_OAUTH_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
@@ -26,6 +29,8 @@ CHAT_BOT_SCOPE = "https://www.googleapis.com/auth/chat.bot"
 DEFAULT_LOCAL_DATABASE = ".nudge/nudge.db"
 #: The storage backends ``NUDGE_STORE`` chooses from.
 STORES = ("sqlite", "firestore")
+#: How deferred jobs run (``NUDGE_JOBS_MODE``): published to Pub/Sub, or in this process.
+JOBS_MODES = ("pubsub", "inline")
 DEFAULT_FIRESTORE_DATABASE = "(default)"
 DEFAULT_FIRESTORE_PREFIX = "nudge_"
 # Collection IDs may not contain "/" or look like "__x__"; keep the prefix plain.
@@ -92,6 +97,16 @@ def _firestore_prefix(env: Mapping[str, str]) -> str:
         raise ConfigError(
             f"NUDGE_FIRESTORE_PREFIX must be letters, digits, _ and - (up to 64), not {raw!r}"
         )
+    return raw
+
+
+def _topic(env: Mapping[str, str], name: str) -> str | None:
+    """A Pub/Sub topic's full name (``projects/P/topics/T``), or ``None`` when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _TOPIC.fullmatch(raw):
+        raise ConfigError(f"{name} must be projects/PROJECT/topics/TOPIC, not {raw!r}")
     return raw
 
 
@@ -165,6 +180,10 @@ class Settings:
     service_account_file: str | None = None
     #: A fixed bearer token for the Chat API; only for the local emulator.
     chat_api_token: str | None = None
+    # The Workspace Events API (subscriptions) and the Pub/Sub topic they deliver to.
+    workspace_events_endpoint: str = DEFAULT_WORKSPACE_EVENTS_ENDPOINT
+    #: ``projects/P/topics/T``; ``None`` means /subscribe is not set up.
+    events_topic: str | None = None
     # User OAuth.
     oauth_auth_url: str = DEFAULT_OAUTH_AUTH_URL
     oauth_token_url: str = DEFAULT_OAUTH_TOKEN_URL
@@ -183,10 +202,16 @@ class Settings:
     firestore_prefix: str = DEFAULT_FIRESTORE_PREFIX
     # The tick: jobs stop this many seconds after it starts, leaving the rest to the next one.
     tick_deadline_seconds: int = 50
+    # Deferred work (``ctx.defer``): the topic jobs are published to (``projects/P/topics/T``),
+    # and how they run (``jobs_backend``): "pubsub", "inline" (a thread here), or the default.
+    jobs_topic: str | None = None
+    jobs_mode: str | None = None
     # Where Nudge runs: Cloud Functions (gen2) sets ``K_SERVICE`` on every instance.
     on_cloud_functions: bool = False
     # Incoming webhook (a secret URL).
     webhook_url: str | None = None
+    #: Outgoing webhooks may target loopback and private addresses (local development only).
+    allow_private_webhooks: bool = False
 
     @property
     def audience_is_project_number(self) -> bool:
@@ -199,6 +224,16 @@ class Settings:
         if self.store:
             return self.store
         return "firestore" if self.on_cloud_functions else "sqlite"
+
+    @property
+    def jobs_backend(self) -> str:
+        """How deferred jobs run: ``NUDGE_JOBS_MODE``; else ``pubsub`` when a topic is set,
+        ``inline`` locally, and ``off`` on Cloud Functions (``ctx.defer`` then refuses)."""
+        if self.jobs_mode:
+            return self.jobs_mode
+        if self.jobs_topic:
+            return "pubsub"
+        return "off" if self.on_cloud_functions else "inline"
 
     @property
     def endpoint_url(self) -> str | None:
@@ -238,6 +273,9 @@ class Settings:
             chat_scopes=_scopes(env.get("NUDGE_CHAT_SCOPES", "")) or (CHAT_BOT_SCOPE,),
             service_account_file=text("NUDGE_SERVICE_ACCOUNT_FILE"),
             chat_api_token=read_secret(env, "NUDGE_CHAT_API_TOKEN"),
+            workspace_events_endpoint=text("NUDGE_WORKSPACE_EVENTS_ENDPOINT")
+            or DEFAULT_WORKSPACE_EVENTS_ENDPOINT,
+            events_topic=_topic(env, "NUDGE_EVENTS_TOPIC"),
             oauth_auth_url=text("NUDGE_OAUTH_AUTH_URL") or DEFAULT_OAUTH_AUTH_URL,
             oauth_token_url=text("NUDGE_OAUTH_TOKEN_URL") or DEFAULT_OAUTH_TOKEN_URL,
             oauth_revoke_url=text("NUDGE_OAUTH_REVOKE_URL") or DEFAULT_OAUTH_REVOKE_URL,
@@ -249,6 +287,11 @@ class Settings:
             firestore_database=text("NUDGE_FIRESTORE_DATABASE") or DEFAULT_FIRESTORE_DATABASE,
             firestore_prefix=_firestore_prefix(env),
             tick_deadline_seconds=_int(env, "NUDGE_TICK_DEADLINE_SECONDS", 50),
+            jobs_topic=_topic(env, "NUDGE_JOBS_TOPIC"),
+            jobs_mode=_choice(env, "NUDGE_JOBS_MODE", JOBS_MODES)
+            if text("NUDGE_JOBS_MODE")
+            else None,
             on_cloud_functions=bool(text("K_SERVICE")),
             webhook_url=read_secret(env, "NUDGE_WEBHOOK_URL"),
+            allow_private_webhooks=_bool(env, "NUDGE_ALLOW_PRIVATE_WEBHOOKS", False),
         )

@@ -25,8 +25,11 @@ if TYPE_CHECKING:
     from shared.auth.consent import Consent
     from shared.auth.grants import UserGrants
     from shared.chatapi.client import ChatClient
+    from shared.store.events import EventLog
     from shared.store.nonces import NonceStore
     from shared.store.reminders import ReminderStore
+    from shared.store.spaces import SpaceSettingsStore
+    from shared.store.subscriptions import SubscriptionStore
     from shared.store.tokens import TokenStore
     from shared.store.users import UserStore
 
@@ -87,5 +90,9 @@ class Services:
     nonces: Lazy[NonceStore]
     reminders: Lazy[ReminderStore]
     users: Lazy[UserStore]
+    #: Which Workspace events were handled (at-least-once delivery, handled once).
+    events: Lazy[EventLog]
+    subscriptions: Lazy[SubscriptionStore]
+    spaces: Lazy[SpaceSettingsStore]
     #: "Now" for handlers and jobs (aware UTC); tests pass a fixed one.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from shared.config import DEFAULT_LOCAL_DATABASE, ConfigError, Settings
 from shared.core.app import ChatApp
 from shared.core.certs import CertsCaches
-from shared.core.feature import Feature
+from shared.core.defer import Deferrer
+from shared.core.feature import Feature, job_names
 from shared.core.ticks import Tick, TickReport, run_tick
 from shared.core.verify import ChatVerifier
 from shared.core.workspace import WorkspaceDispatcher
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from shared.chatapi.pacing import Pacer
     from shared.services import UserChatFactory
     from shared.store.backend import Backend
+    from shared.workspace.jobs import JobPublisher
 
 
 def database_path(settings: Settings) -> str | None:
@@ -172,6 +174,9 @@ def build_services(
         nonces=Lazy(lambda: store().nonces),
         reminders=Lazy(lambda: store().reminders),
         users=Lazy(lambda: store().users),
+        events=Lazy(lambda: store().events),
+        subscriptions=Lazy(lambda: store().subscriptions),
+        spaces=Lazy(lambda: store().spaces),
         clock=lambda: datetime.fromtimestamp(clock(), UTC),
     )
 
@@ -182,15 +187,55 @@ def build_app(
     services: Services | None = None,
     features: Sequence[Feature] | None = None,
     certs: CertsCaches | None = None,
+    jobs: Deferrer | None = None,
 ) -> ChatApp:
-    """The Chat interaction app with the installed features (or ``features``)."""
+    """The Chat interaction app with the installed features (or ``features``).
+
+    ``jobs`` is what ``ctx.defer`` publishes with; without it handlers cannot defer
+    work (``Runtime`` passes one built from the settings).
+    """
     verifier = ChatVerifier.from_settings(settings, caches=certs or CertsCaches())
     return ChatApp(
         settings,
         services or build_services(settings),
         load_features() if features is None else features,
         verifier=verifier,
+        jobs=jobs,
     )
+
+
+def check_jobs(settings: Settings) -> None:
+    """Refuse job settings that cannot work (``ConfigError`` saying what to set)."""
+    backend = settings.jobs_backend
+    if backend == "pubsub" and not settings.jobs_topic:
+        raise ConfigError(
+            "NUDGE_JOBS_MODE=pubsub needs NUDGE_JOBS_TOPIC=projects/PROJECT/topics/TOPIC: "
+            "the topic deferred jobs are published to (its push subscription delivers them "
+            "to workspace_events)."
+        )
+    if backend == "inline" and settings.on_cloud_functions:
+        raise ConfigError(
+            "NUDGE_JOBS_MODE=inline cannot work on Cloud Functions: the CPU is throttled once "
+            "the response is sent, so a job left running in the background may never finish. "
+            "Set NUDGE_JOBS_TOPIC (and unset NUDGE_JOBS_MODE) to run jobs from Pub/Sub."
+        )
+
+
+def build_jobs(
+    settings: Settings, deliver: Callable[[Mapping[str, object]], object]
+) -> JobPublisher | None:
+    """Where deferred jobs go: the Pub/Sub topic, this process (``deliver`` runs each, as
+    ``workspace_events`` would), or nowhere (``None``) when none is configured."""
+    backend = settings.jobs_backend
+    if backend == "pubsub" and settings.jobs_topic:
+        from shared.workspace.jobs import PubSubJobs
+
+        return PubSubJobs(settings.jobs_topic)
+    if backend == "inline":
+        from shared.workspace.jobs import InlineJobs
+
+        return InlineJobs(deliver)
+    return None
 
 
 class Runtime:
@@ -208,15 +253,19 @@ class Runtime:
         features: Sequence[Feature] | None = None,
         services: Services | None = None,
         certs: CertsCaches | None = None,
+        jobs: JobPublisher | None = None,
     ) -> None:
         if services is None:
             database_path(settings)  # raises ConfigError where no store can work
+        check_jobs(settings)
         self.settings = settings
         self.certs = certs or CertsCaches()
         self._features = Lazy(lambda: tuple(load_features() if features is None else features))
         self._services = Lazy(lambda: services or build_services(settings))
         self._app = Lazy(self._build_app)
         self._workspace = Lazy(lambda: WorkspaceDispatcher(self.services, self.features))
+        self._jobs = Lazy(lambda: jobs if jobs is not None else build_jobs(settings, self.deliver))
+        self._has_jobs = jobs is not None or settings.jobs_backend != "off"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Runtime:
@@ -240,8 +289,36 @@ class Runtime:
 
     @property
     def workspace(self) -> WorkspaceDispatcher:
-        """Routes Workspace events to the features' handlers."""
+        """Routes Workspace events (and deferred jobs) to the features' handlers."""
         return self._workspace()
+
+    @property
+    def jobs(self) -> JobPublisher | None:
+        """Where ``ctx.defer`` hands jobs (``None``: deferred work is not configured)."""
+        return self._jobs()
+
+    def deferrer(self) -> Deferrer:
+        """What the app's handlers defer work with; refuses where no jobs are configured."""
+
+        def publisher() -> JobPublisher:
+            found = self.jobs
+            if found is None:  # pragma: no cover - ``available`` is False then
+                raise ConfigError("deferred jobs are not configured")
+            return found
+
+        return Deferrer(
+            publisher if self._has_jobs else None,
+            job_names(self.features),
+            unavailable="deferred work is off here: set NUDGE_JOBS_TOPIC to a Pub/Sub topic "
+            "whose push subscription delivers to workspace_events",
+        )
+
+    def deliver(self, data: Mapping[str, object]) -> None:
+        """Handle one Pub/Sub message's data here, as ``workspace_events`` would: how
+        ``NUDGE_JOBS_MODE=inline`` runs jobs. Raises for a transient failure (retry)."""
+        message = data.get("message")
+        outer = message.get("messageId", "") if isinstance(message, Mapping) else ""
+        self.workspace.handle(data, outer_id=str(outer))
 
     def tick(self, scheduled: str | None = None) -> list[TickReport]:
         """Run every feature's tick jobs for the tick scheduled at ``scheduled`` (RFC 3339)."""
@@ -258,7 +335,11 @@ class Runtime:
 
     def _build_app(self) -> ChatApp:
         return build_app(
-            self.settings, services=self.services, features=self.features, certs=self.certs
+            self.settings,
+            services=self.services,
+            features=self.features,
+            certs=self.certs,
+            jobs=self.deferrer(),
         )
 
 

@@ -29,7 +29,7 @@ from shared.wiring import (
     runtime,
     use_runtime,
 )
-from shared.workspace.envelope import WorkspaceEvent
+from shared.workspace.models import WorkspaceEvent
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,12 @@
-"""The WSGI app: the Chat REST API surface plus ``/_emulator/*`` inspection.
+"""The WSGI app: the Chat REST API and Workspace Events surfaces plus ``/_emulator/*`` inspection.
 
 Order of work for an API request: route (discovery paths) -> latency fault ->
 auth (bearer token, or webhook ``key``/``token``) -> scope check (the
 method's discovery ``scopes``) -> query and body validation -> pre-commit
-faults -> quotas -> the operation -> post-commit fault. Every API request
-is logged (path only, never the query string).
+faults -> quotas -> the operation -> Workspace events for a committed Chat
+write -> post-commit fault. Every API request is logged (path only, never the
+query string). Workspace Events routes (``workspaceevents.v1.json``) are served
+by ``workspace_events.WorkspaceEvents`` the same way.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from devkit.emulator.faults import Decision
 from devkit.emulator.inspection import Inspector
 from devkit.emulator.members import MemberService
 from devkit.emulator.messages import MessageService
+from devkit.emulator.reactions import ReactionService
 from devkit.emulator.responses import error_response, json_response, read_json
 from devkit.emulator.spaces import SpaceService
 
@@ -52,6 +55,19 @@ MESSAGE_WRITES = frozenset(
     }
 )
 MEMBERSHIP_WRITES = frozenset({"chat.spaces.members.create"})
+REACTION_WRITES = frozenset(
+    {"chat.spaces.messages.reactions.create", "chat.spaces.messages.reactions.delete"}
+)
+SUBSCRIPTION_WRITES = frozenset(
+    {
+        "workspaceevents.subscriptions.create",
+        "workspaceevents.subscriptions.patch",
+        "workspaceevents.subscriptions.delete",
+        "workspaceevents.subscriptions.reactivate",
+    }
+)
+#: Chat writes that Workspace subscriptions may be told about.
+OBSERVED = MESSAGE_WRITES | MEMBERSHIP_WRITES | REACTION_WRITES
 NO_APP_AUTH = (
     "This method doesn't support app authentication with a service account. "
     "Authenticate with a user account."
@@ -64,10 +80,13 @@ class EmulatorApp:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.discovery = discovery.load()
+        self.events_discovery = discovery.load_workspace_events()
         self.inspector = Inspector(core)
         messages = MessageService(core.state)
         members = MemberService(core.state)
         spaces = SpaceService(core.state)
+        reactions = ReactionService(core.state)
+        events = core.workspace
         self.handlers: dict[str, Handler] = {
             "chat.spaces.get": lambda p, path, q, b: spaces.get(p, path["name"]),
             "chat.spaces.list": lambda p, path, q, b: spaces.list_spaces(p, q),
@@ -92,6 +111,32 @@ class EmulatorApp:
             "chat.spaces.members.get": lambda p, path, q, b: members.get(p, path["name"]),
             "chat.spaces.members.list": lambda p, path, q, b: members.list_members(
                 p, path["parent"], q
+            ),
+            "chat.spaces.messages.reactions.create": lambda p, path, q, b: reactions.create(
+                p, path["parent"], b
+            ),
+            "chat.spaces.messages.reactions.list": lambda p, path, q, b: reactions.list_reactions(
+                p, path["parent"], q
+            ),
+            "chat.spaces.messages.reactions.delete": lambda p, path, q, b: reactions.delete(
+                p, path["name"]
+            ),
+            "workspaceevents.subscriptions.create": lambda p, path, q, b: events.create(p, q, b),
+            "workspaceevents.subscriptions.get": lambda p, path, q, b: events.get(p, path["name"]),
+            "workspaceevents.subscriptions.list": lambda p, path, q, b: events.list_subscriptions(
+                p, q
+            ),
+            "workspaceevents.subscriptions.patch": lambda p, path, q, b: events.patch(
+                p, path["name"], q, b
+            ),
+            "workspaceevents.subscriptions.reactivate": lambda p, path, q, b: events.reactivate(
+                p, path["name"]
+            ),
+            "workspaceevents.subscriptions.delete": lambda p, path, q, b: events.delete(
+                p, path["name"], q
+            ),
+            "workspaceevents.operations.get": lambda p, path, q, b: events.get_operation(
+                p, path["name"]
             ),
         }
 
@@ -122,7 +167,11 @@ class EmulatorApp:
         return response
 
     def _serve(self, request: Request, entry: Json) -> Response:
-        found = self.discovery.match(request.method, request.path)
+        document = self.discovery
+        found = document.match(request.method, request.path)
+        if found is None:
+            document = self.events_discovery
+            found = document.match(request.method, request.path)
         if found is None:
             raise not_found(f"The requested URL {request.path} was not found on this server.")
         method, path = found
@@ -146,15 +195,16 @@ class EmulatorApp:
         else:
             self._check_scopes(principal, method)
         extra = ("token",) if principal.kind == "webhook" else ()
-        query = self.discovery.parse_query(method, request.args.items(multi=True), extra=extra)
-        body = (
-            self.discovery.validate_body(method, read_json(request)) if method.request_ref else {}
-        )
+        query = document.parse_query(method, request.args.items(multi=True), extra=extra)
+        body = document.validate_body(method, read_json(request)) if method.request_ref else {}
         is_message_write = method.id in MESSAGE_WRITES
-        is_write = is_message_write or method.id in MEMBERSHIP_WRITES
+        is_write = is_message_write or method.id in MEMBERSHIP_WRITES | REACTION_WRITES
+        is_write = is_write or method.id in SUBSCRIPTION_WRITES
         self._apply(self.core.faults.before(is_write=is_write))
         self._admit(method, entry.get("space", ""), is_message_write)
         result = handler(principal, path, query, body)
+        if method.id in OBSERVED:
+            self.core.workspace.observe(method.id, principal, path, result)
         self._count(method, principal, is_write)
         if is_write:
             after = self.core.faults.after_commit()
@@ -197,6 +247,10 @@ class EmulatorApp:
             journal.count({"create": "creates", "delete": "deletes"}.get(verb, "updates"))
             if principal.kind == "webhook":
                 journal.count("webhook_posts")
+        elif method.id in SUBSCRIPTION_WRITES:
+            journal.count("subscription_writes")
+        elif method.id in REACTION_WRITES:
+            journal.count("reaction_writes")
         else:
             journal.count("membership_writes")
 

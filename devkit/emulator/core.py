@@ -1,4 +1,4 @@
-"""``Core``: the emulator's shared parts (state, tokens, quotas, faults, journal)."""
+"""``Core``: the emulator's shared parts (state, tokens, quotas, faults, journal, events)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from devkit.emulator.faults import FaultConfig, Faults
 from devkit.emulator.journal import Journal
 from devkit.emulator.quotas import Quotas
 from devkit.emulator.state import State
+from devkit.emulator.workspace_events import WorkspaceEvents
 
 
 @dataclass
@@ -29,6 +30,11 @@ class Core:
     journal: Journal = field(default_factory=Journal)
     stop: threading.Event = field(default_factory=threading.Event)
     sleep: Callable[[float], object] | None = None
+    #: Workspace Events subscriptions over ``state``, and where their events go.
+    workspace: WorkspaceEvents = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.workspace = WorkspaceEvents(self.state)
 
     def hang(self, seconds: float) -> None:
         """Wait ``seconds`` for a latency or timeout fault."""
@@ -40,12 +46,14 @@ class Core:
     def reset(self) -> None:
         """Back to the seeded defaults: data, request log, stats, quota windows and faults.
 
-        Registered tokens, users added by tokeninfo, and whether quotas are
-        enabled survive a reset.
+        Registered tokens, users added by tokeninfo, whether quotas are enabled
+        and where Workspace events are published survive a reset; subscriptions,
+        operations, published events and the subscriptions' clock offset do not.
         """
         with self.state.lock:
             self.state.clear()
             self.state.seed_defaults()
+        self.workspace.reset()
         self.quotas.reset()
         self.faults.configure(FaultConfig())
         self.journal.reset()

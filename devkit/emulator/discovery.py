@@ -1,8 +1,9 @@
-"""Routing and validation driven by the bundled ``chat.v1.json`` discovery document.
+"""Routing and validation driven by the bundled discovery documents.
 
-The document ships with google-api-python-client
-(``googleapiclient/discovery_cache/documents/chat.v1.json``) and is located
-through ``importlib.resources``, so it is the exact schema the client uses.
+``chat.v1.json`` (the Chat API) and ``workspaceevents.v1.json`` (Workspace
+Events subscriptions) ship with google-api-python-client
+(``googleapiclient/discovery_cache/documents/``) and are located through
+``importlib.resources``, so they are the exact schemas the client uses.
 This module turns it into routes (``path`` templates with the path
 parameters' ``pattern``), checks query parameters (known names, enum values,
 booleans, integers) and checks JSON bodies recursively against the schemas
@@ -80,10 +81,17 @@ def _route_regex(path: str, parameters: Mapping[str, Mapping[str, Any]]) -> re.P
 
 
 class Discovery:
-    """The Chat API discovery document: routes, parameters and schemas."""
+    """One API's discovery document: routes, parameters and schemas.
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    ``proto_package`` names the messages in error texts, as Google's front end
+    does (``type.googleapis.com/google.chat.v1.Message``).
+    """
+
+    def __init__(
+        self, document: Mapping[str, Any], *, proto_package: str = "google.chat.v1"
+    ) -> None:
         self.document = document
+        self.proto_package = proto_package
         self.revision = str(document.get("revision", ""))
         self.schemas: Mapping[str, Mapping[str, Any]] = document["schemas"]
         self.global_parameters: Mapping[str, Mapping[str, Any]] = document.get("parameters", {})
@@ -226,7 +234,7 @@ class Discovery:
     def _object(self, ref: str, value: Any, path: str, errors: list[str]) -> Json | None:
         if not isinstance(value, dict):
             errors.append(
-                f"Invalid value at '{path}' (type.googleapis.com/google.chat.v1.{ref}), "
+                f"Invalid value at '{path}' (type.googleapis.com/{self.proto_package}.{ref}), "
                 f"{_shown(value)}"
             )
             return None
@@ -334,13 +342,35 @@ class Discovery:
         return value  # "any"
 
 
-def discovery_text() -> str:
-    """The bundled ``chat.v1.json``, found through the installed package's files."""
+#: The bundled documents the emulator serves, and their proto packages (for error texts).
+CHAT_DOCUMENT = "chat.v1.json"
+WORKSPACE_EVENTS_DOCUMENT = "workspaceevents.v1.json"
+_PROTO_PACKAGES = {
+    CHAT_DOCUMENT: "google.chat.v1",
+    WORKSPACE_EVENTS_DOCUMENT: "google.apps.events.subscriptions.v1",
+}
+
+
+def discovery_text(document: str = CHAT_DOCUMENT) -> str:
+    """A bundled discovery document (``chat.v1.json`` by default), from the installed package."""
     package = importlib.resources.files("googleapiclient.discovery_cache")
-    return package.joinpath("documents").joinpath("chat.v1.json").read_text(encoding="utf-8")
+    return package.joinpath("documents").joinpath(document).read_text(encoding="utf-8")
 
 
 @functools.cache
+def load_document(document: str) -> Discovery:
+    """A parsed bundled discovery document (loaded once per process)."""
+    return Discovery(
+        json.loads(discovery_text(document)),
+        proto_package=_PROTO_PACKAGES.get(document, "google.chat.v1"),
+    )
+
+
 def load() -> Discovery:
-    """The parsed discovery document (loaded once per process)."""
-    return Discovery(json.loads(discovery_text()))
+    """The Chat API's discovery document."""
+    return load_document(CHAT_DOCUMENT)
+
+
+def load_workspace_events() -> Discovery:
+    """The Workspace Events API's discovery document."""
+    return load_document(WORKSPACE_EVENTS_DOCUMENT)

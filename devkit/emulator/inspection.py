@@ -15,6 +15,10 @@ GET/POST /_emulator/faults                     a ``FaultConfig`` as JSON (``{}``
 POST     /_emulator/tokens                     ``{token, kind, user, scopes, displayName, email}``
 POST     /_emulator/users                      ``{name, email, displayName, autoAccept}``
 =======  ====================================  ==========================================
+
+Workspace Events controls (subscriptions, published events, the Pub/Sub sink,
+time, operations, and people posting, joining and reacting) are listed in
+``workspace_inspection``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from devkit.emulator import discovery
+from devkit.emulator import discovery, workspace_inspection
 from devkit.emulator.core import Core
 from devkit.emulator.errors import ApiError, invalid, not_found
 from devkit.emulator.faults import FaultConfig
@@ -132,6 +136,9 @@ class Inspector:
             return json_response(self._register_token(read_json(request)))
         if parts == ["users"] and method == "POST":
             return json_response(self._add_user(read_json(request)))
+        workspace = workspace_inspection.route(core, request, parts)
+        if workspace is not None:
+            return workspace
         raise not_found(f"No emulator endpoint {method} {request.path}.")
 
     def _spaces(self) -> list[Json]:

@@ -21,6 +21,7 @@ from devkit.emulator.faults import FaultConfig, Faults
 from devkit.emulator.inspection import seed_space, space_messages, space_transcript
 from devkit.emulator.quotas import Quotas
 from devkit.emulator.state import DEFAULT_SPACE
+from devkit.emulator.workspace_inspection import join_as, post_as, react_as
 from devkit.loopback import LoopbackServer
 
 DEFAULT_PORT = 8090
@@ -64,6 +65,13 @@ class ChatEmulator(LoopbackServer):
     waits out latency and timeout faults (default: a wall-clock wait that
     ``stop()`` ends early). Tests pass a virtual clock and its sleep, so that
     no result depends on how fast the machine is.
+
+    It also serves the Workspace Events API's subscriptions (same ``url``).
+    Their events are kept in memory (``published()``) and, with
+    ``pubsub_host`` (a Pub/Sub emulator's ``host:port``, as in
+    ``PUBSUB_EMULATOR_HOST``), published there to each subscription's topic, or
+    to ``events_topic`` for all of them when given (``set_event_sink`` changes
+    both later, as does ``POST /_emulator/workspace/sink``).
     """
 
     def __init__(
@@ -77,6 +85,8 @@ class ChatEmulator(LoopbackServer):
         verbose: bool = False,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] | None = None,
+        pubsub_host: str | None = None,
+        events_topic: str | None = None,
     ) -> None:
         _check_loopback(host)
         super().__init__(host, port)
@@ -89,6 +99,7 @@ class ChatEmulator(LoopbackServer):
             sleep=sleep,
         )
         self.core.state.seed_defaults()
+        self.core.workspace.publisher.configure(pubsub_host, events_topic)
         self.app = EmulatorApp(self.core)
 
     # --- lifecycle -------------------------------------------------------------------
@@ -111,6 +122,7 @@ class ChatEmulator(LoopbackServer):
         """Stop serving; requests hanging on a fault end at once."""
         self.core.stop.set()
         super().stop()
+        self.core.workspace.publisher.stop()
 
     @property
     def port(self) -> int:
@@ -219,6 +231,52 @@ class ChatEmulator(LoopbackServer):
                 if principal.user not in self.core.state.users:
                     self.core.state.add_user(principal.user, email, display_name or "")
 
+    # --- Workspace Events ------------------------------------------------------------
+
+    def set_event_sink(self, pubsub_host: str | None, topic: str | None = None) -> None:
+        """Publish subscriptions' events to this Pub/Sub emulator (``None``: memory only)."""
+        self.core.workspace.publisher.configure(pubsub_host, topic)
+
+    def published(self, *, clear: bool = False) -> list[dict[str, Any]]:
+        """Every event subscriptions published, oldest first: ``{subscription, topic,
+        message: {attributes, data, orderingKey}, payload, delivery}``."""
+        return self.core.workspace.publisher.events(clear=clear)
+
+    def flush_events(self, timeout: float = 10.0) -> bool:
+        """Wait until queued events reached the Pub/Sub emulator."""
+        return self.core.workspace.publisher.flush(timeout)
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        return self.core.workspace.all_subscriptions()
+
+    def suspend_subscription(self, name: str, reason: str = "USER_SCOPE_REVOKED") -> None:
+        """Suspend ``subscriptions/ID`` now; a ``suspended`` lifecycle event is published."""
+        self.core.workspace.suspend(name, reason)
+
+    def expire_subscription(self, name: str) -> None:
+        """Expire ``subscriptions/ID`` now: deleted, and ``expired`` published."""
+        self.core.workspace.expire(name)
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the subscriptions' clock ahead: reminders and expiry happen as they would."""
+        self.core.workspace.advance(seconds)
+
+    def set_pending_polls(self, polls: int) -> None:
+        """Make each new operation answer ``done: false`` until polled ``polls`` times."""
+        self.core.workspace.pending_polls = polls
+
+    def post_as(self, user: str, text: str, space: str = DEFAULT_SPACE) -> dict[str, Any]:
+        """``user`` posts ``text`` as in the Chat UI (subscriptions are told)."""
+        return post_as(self.core, _space(space), user, text)
+
+    def join_as(self, user: str, space: str = DEFAULT_SPACE) -> dict[str, Any]:
+        """``user`` joins ``space`` (subscriptions are told)."""
+        return join_as(self.core, _space(space), user)
+
+    def react_as(self, user: str, message: str, emoji: str) -> dict[str, Any]:
+        """``user`` reacts to ``message`` (``spaces/S/messages/M``) with ``emoji``."""
+        return react_as(self.core, message, user, emoji)
+
 
 # --- command line --------------------------------------------------------------------------
 
@@ -231,10 +289,19 @@ def serve(
     faults: FaultConfig | Mapping[str, Any] | None = None,
     tokeninfo_url: str | None = None,
     verbose: bool = False,
+    pubsub_host: str | None = None,
+    events_topic: str | None = None,
 ) -> int:
     """Run the emulator in the foreground until Ctrl-C or SIGTERM."""
     emulator = ChatEmulator(
-        host, port, quotas=quotas, faults=faults, tokeninfo_url=tokeninfo_url, verbose=verbose
+        host,
+        port,
+        quotas=quotas,
+        faults=faults,
+        tokeninfo_url=tokeninfo_url,
+        verbose=verbose,
+        pubsub_host=pubsub_host,
+        events_topic=events_topic,
     )
     done = threading.Event()
 
@@ -276,6 +343,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="fault RNG seed")
     parser.add_argument("--tokeninfo-url", default=None, help="introspect unknown tokens here")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--pubsub-host",
+        default=None,
+        help="publish Workspace events to this Pub/Sub emulator (host:port)",
+    )
+    parser.add_argument(
+        "--events-topic",
+        default=None,
+        help="publish every Workspace event to this topic (projects/P/topics/T) "
+        "instead of each subscription's own",
+    )
     args = parser.parse_args(argv)
     try:
         faults = FaultConfig(
@@ -292,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             faults=faults,
             tokeninfo_url=args.tokeninfo_url,
             verbose=args.verbose,
+            pubsub_host=args.pubsub_host,
+            events_topic=args.events_topic,
         )
     except (ValueError, OSError) as exc:
         print(f"emulator: {exc}", file=sys.stderr)

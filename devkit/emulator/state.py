@@ -160,6 +160,8 @@ class State:
             self.client_ids: dict[tuple[str, str], str] = {}
             self.request_ids: dict[tuple[str, str], tuple[str, str]] = {}
             self.thread_keys: dict[tuple[str, str, str], str] = {}
+            #: message name -> reaction name -> Reaction JSON (``reactions.py``).
+            self.reactions: dict[str, dict[str, Json]] = {}
             self._seq = 0
             self._last_time = dt.datetime.fromtimestamp(0, dt.UTC)
 

@@ -23,6 +23,7 @@ from shared.chat.responses import Ack, CloseDialog, DialogStatus, Reply, Respons
 from shared.config import Settings
 from shared.core.certs import CertsUnavailable
 from shared.core.context import Context
+from shared.core.defer import Deferrer
 from shared.core.feature import ErrorHandler, Feature, RouteHandler
 from shared.core.hints import handler_hint
 from shared.core.router import RouteConflict, Router
@@ -51,9 +52,12 @@ class ChatApp:
         features: Sequence[Feature] = (),
         *,
         verifier: ChatVerifier | None = None,
+        jobs: Deferrer | None = None,
     ) -> None:
         self.settings = settings
         self.services = services
+        #: What ``ctx.defer`` publishes with (``None``: handlers cannot defer work).
+        self.jobs = jobs
         self.features = tuple(features)
         self.router = Router()
         self.routes: dict[str, tuple[tuple[str, ...], Route]] = {}
@@ -199,6 +203,7 @@ class ChatApp:
             router=self.router,
             services=self.services,
             log=logging.getLogger("shared.handlers"),
+            jobs=self.jobs,
         )
 
     def handle(self, event: Event, correlation_id: str = "") -> Response:

@@ -8,7 +8,10 @@ it, with anything else it serves, into ``feature = Feature(...)``:
 * exception handlers (``@feature.errorhandler(AuthorizationRequired)``), which
   turn an exception a handler raised into a reply, as Flask's ``errorhandler``;
 * tick jobs (``@feature.tick``), run on every ``reminders_tick``;
-* Workspace event handlers (``@feature.on("google.workspace.chat.message.v1.created")``).
+* Workspace event handlers (``@feature.on("google.workspace.chat.message.v1.created")``);
+* deferred job handlers (``@feature.job("account.invite")``), run when a job that a
+  handler deferred with ``ctx.defer("account.invite", ...)`` arrives through
+  ``workspace_events`` (see ``shared.core.defer``).
 
 The core knows ``Feature`` but no feature; ``shared.features`` lists the
 installed ones and the composition root assembles them.
@@ -23,19 +26,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from shared.core.router import RouteConflict, Router
 from shared.core.ticks import TickJob
 from shared.http import HttpRequest, HttpResponse
+from shared.workspace.jobs import JOB_NAME
 
 if TYPE_CHECKING:
     from shared.chat.events.models import Event
     from shared.chat.responses import Response
     from shared.core.context import Context
     from shared.services import Services
-    from shared.workspace.envelope import WorkspaceEvent
+    from shared.workspace.models import JobEvent, WorkspaceEvent
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 RouteHandler = Callable[[HttpRequest, "Services"], HttpResponse]
 ErrorHandler = Callable[[Any, "Event", "Context"], "Response"]
 EventHandler = Callable[["WorkspaceEvent", "Services"], None]
+JobHandler = Callable[["JobEvent", "Services"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class Feature:
         self.error_handlers: dict[type[BaseException], ErrorHandler] = {}
         self.tick_jobs: list[tuple[str, TickJob]] = []
         self.event_handlers: dict[str, list[EventHandler]] = {}
+        self.job_handlers: dict[str, JobHandler] = {}
 
     def __repr__(self) -> str:
         return f"Feature({self.name!r})"
@@ -104,3 +110,32 @@ class Feature:
             return handler
 
         return register
+
+    def job(self, name: str) -> Callable[[F], F]:
+        """Run ``fn(job, services)`` for each job deferred as ``name`` (one handler per name).
+
+        Name jobs ``feature.verb`` (``account.invite``); two features claiming one
+        name fail at start-up. The handler runs at least once per job, so make it
+        idempotent: post its result with ``shared.core.defer.post_result``.
+        """
+        if not JOB_NAME.fullmatch(name):
+            raise ValueError(f"job name {name!r} must match {JOB_NAME.pattern}")
+
+        def register(handler: F) -> F:
+            if name in self.job_handlers:
+                raise RouteConflict(f"job {name} is registered twice in {self.name}")
+            self.job_handlers[name] = handler
+            return handler
+
+        return register
+
+
+def job_names(features: Sequence[Feature]) -> frozenset[str]:
+    """Every job the features handle; two features handling one name fail at start-up."""
+    owners: dict[str, str] = {}
+    for feature in features:
+        for name in feature.job_handlers:
+            if name in owners:
+                raise RouteConflict(f"job {name} is handled by {owners[name]} and {feature.name}")
+            owners[name] = feature.name
+    return frozenset(owners)

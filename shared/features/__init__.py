@@ -12,4 +12,6 @@ INSTALLED: tuple[str, ...] = (
     "basics",
     "account",
     "reminders",
+    "subscriptions",
+    "automations",
 )

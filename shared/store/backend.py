@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from shared.store.events import EventLog
 from shared.store.nonces import NonceStore
 from shared.store.reminders import ReminderStore
+from shared.store.spaces import SpaceSettingsStore
+from shared.store.subscriptions import SubscriptionStore
 from shared.store.tokens import TokenStore
 from shared.store.users import UserStore
 
@@ -24,6 +27,15 @@ class Backend(Protocol):
 
     @property
     def users(self) -> UserStore: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionStore: ...
+
+    @property
+    def spaces(self) -> SpaceSettingsStore: ...
 
     def close(self) -> None:
         """Release connections; the backend may not be used afterwards."""

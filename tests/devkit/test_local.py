@@ -19,7 +19,7 @@ from typing import IO
 import pytest
 
 from devkit.devkey import load_or_create
-from devkit.local import LocalStack
+from devkit.local import PORT_VARIABLES, LocalStack
 
 from .conftest import NUDGE, ROOT, Result, clean_environ, free_port
 
@@ -98,13 +98,8 @@ class Running:
 
 
 def _start(tmp: Path) -> Running:
-    ports = {
-        "NUDGE_LOCAL_APP_PORT": str(free_port()),
-        "NUDGE_LOCAL_EMULATOR_PORT": str(free_port()),
-        "NUDGE_LOCAL_CERTS_PORT": str(free_port()),
-        "NUDGE_LOCAL_OAUTH_PORT": str(free_port()),
-        "NUDGE_LOCAL_DIR": str(tmp / "state"),
-    }
+    ports = {name: str(free_port()) for name, _ in PORT_VARIABLES.values()}
+    ports["NUDGE_LOCAL_DIR"] = str(tmp / "state")
     env = clean_environ(**ports, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "devkit.local"],

@@ -91,5 +91,5 @@ def test_a_published_workspace_event_is_pushed_to_the_function(
     assert entry["subject"] == "//chat.googleapis.com/spaces/AAAA"
 
     publisher.publish(topic, b"not json", **{"ce-id": "x"}).result(timeout=30)
-    dropped = wait_for_log(log_path, "Dropping an undecodable")
+    dropped = wait_for_log(log_path, "Dropping a Pub/Sub message that can never be handled")
     assert dropped["severity"] == "ERROR"

@@ -251,7 +251,7 @@ def test_removing_nudge_from_a_space_pauses_what_posts_there(
 def test_a_late_catch_up_nudge_says_so() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     due = now - timedelta(hours=2)
-    from shared.features.reminders.schedule import Schedule
+    from shared.schedules.schedule import Schedule
 
     reminder = Reminder(
         id="rlatelate",
@@ -276,6 +276,6 @@ def test_a_late_catch_up_nudge_says_so() -> None:
 
 
 def model_local(instant: datetime) -> str:
-    from shared.features.reminders.describe import format_local
+    from shared.schedules.describe import format_local
 
     return format_local(instant, "Europe/Berlin")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.features.reminders.schedule import Schedule
+from shared.schedules.schedule import Schedule
 from shared.store.reminders import Reminder
 from shared.store.users import ZoneSource
 from tests.scenarios.conftest import ChatHarness

@@ -1,9 +1,8 @@
 """Reminders: ``/remind``, ``/reminders``, their dialog and buttons, and the tick that posts them.
 
-The phrase grammar and wall-clock schedules (``grammar``, ``when``, ``recurrence``,
-``cron``, ``rules``, ``schedule``, ``describe``) are pure code on the standard library
-and ``python-dateutil``; ``model`` holds every state transition of a stored reminder.
-Around them, the chat side: ``commands`` (``/remind``, ``/reminders``, "remind me to …",
+The phrase grammar and wall-clock schedules live in ``shared.schedules`` (pure code,
+shared with the meetings feature); ``model`` holds every state transition of a stored
+reminder. Around them, the chat side: ``commands`` (``/remind``, ``/reminders``, "remind me to …",
 pausing when Nudge is removed from a space), ``actions`` (Done, Snooze, Delete, pages,
 the one-click time zone), ``dialog``, ``listing``, ``cards`` (every card and message,
 including the delivered post, ``cards.delivered_reply``), ``zones`` and ``records``.
@@ -16,7 +15,7 @@ from __future__ import annotations
 from shared.core.feature import Feature
 from shared.core.router import Router
 from shared.core.ticks import Tick, TickReport
-from shared.features.reminders import actions, commands, dialog
+from shared.features.reminders import actions, commands, dialog, reactions
 from shared.services import Services
 
 router = Router()
@@ -29,6 +28,9 @@ feature = Feature(
     router,
     description="/remind, /reminders, their dialog and buttons, and delivering reminders",
 )
+
+
+reactions.register(feature)
 
 
 @feature.tick

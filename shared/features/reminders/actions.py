@@ -143,7 +143,7 @@ def done(event: CardClickEvent, ctx: Context) -> Response:
 
 def _until(event: CardClickEvent, ctx: Context, now: datetime) -> tuple[datetime, str] | str:
     """``(until, zone to show it in)``, or a refusal (Chat text)."""
-    from shared.features.reminders.schedule import SNOOZE_LABELS, Snooze, snooze
+    from shared.schedules.schedule import SNOOZE_LABELS, Snooze, snooze
 
     zone = zones.learn(event, ctx)
     try:
@@ -167,7 +167,7 @@ def _until(event: CardClickEvent, ctx: Context, now: datetime) -> tuple[datetime
 @router.action(SNOOZE)
 def snooze(event: CardClickEvent, ctx: Context) -> Response:
     from shared.features.reminders import model
-    from shared.features.reminders.schedule import Schedule
+    from shared.schedules.schedule import Schedule
 
     now = zones.now_utc(ctx.services)
     found = _until(event, ctx, now)
@@ -247,7 +247,7 @@ def page(event: CardClickEvent, ctx: Context) -> Response:
 def set_zone(event: CardClickEvent, ctx: Context) -> Response:
     """Learn the zone the click carries, then finish what was waiting for it."""
     from shared.features.reminders import model
-    from shared.features.reminders.errors import GrammarError
+    from shared.schedules.errors import GrammarError
 
     zone = zones.learn(event, ctx)
     params = event.parameters

@@ -44,7 +44,7 @@ from shared.store.reminders import Reminder, ReminderState
 
 if TYPE_CHECKING:
     from shared.chat.events.models import Space
-    from shared.features.reminders.errors import GrammarError
+    from shared.schedules.errors import GrammarError
 
 DONE = "reminders.done"
 SNOOZE = "reminders.snooze"
@@ -82,14 +82,14 @@ def from_now(delta: timedelta) -> str:
 
 def local(instant: datetime, zone: str) -> str:
     """``Sat 21 Mar 2026, 16:30 CET``."""
-    from shared.features.reminders.describe import format_local
+    from shared.schedules.describe import format_local
 
     return format_local(instant, zone)
 
 
 def repeats(reminder: Reminder) -> str:
     """The recurrence in words (``every weekday at 9:00 AM``), or ``once``."""
-    from shared.features.reminders.schedule import Schedule
+    from shared.schedules.schedule import Schedule
 
     try:
         return Schedule.from_storage(reminder.schedule).describe()
@@ -101,7 +101,7 @@ def nagging(reminder: Reminder) -> str:
     """``nudging every 30 minutes until done (at most 24 times)``, or ``""``."""
     if not reminder.nag_every:
         return ""
-    from shared.features.reminders.grammar import Nag
+    from shared.schedules.grammar import Nag
 
     return Nag(timedelta(seconds=reminder.nag_every), reminder.nag_cap).describe()
 
@@ -251,7 +251,7 @@ def help_card(*, can_open_dialog: bool = True) -> Card:
 
 def snooze_buttons(params: dict[str, str]) -> list[Button]:
     """One button per ``schedule.Snooze`` choice, each with ``params`` plus ``choice``."""
-    from shared.features.reminders.schedule import SNOOZE_LABELS
+    from shared.schedules.schedule import SNOOZE_LABELS
 
     return [
         Button(("Snooze " if i == 0 else "") + label, Action(SNOOZE, params | {"choice": choice}))

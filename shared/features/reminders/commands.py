@@ -118,7 +118,7 @@ def create_from_text(
     Raises ``GrammarError`` for phrases Nudge will not guess at.
     """
     from shared.features.reminders import model
-    from shared.features.reminders.grammar import ME, RecipientKind, parse_reminder
+    from shared.schedules.grammar import ME, RecipientKind, parse_reminder
 
     if len(text) > MAX_COMMAND:
         return Outcome(problem=f"That is too long: {MAX_COMMAND} characters at most.")
@@ -184,7 +184,7 @@ def remind(event: Event, ctx: Context, text: str, people: Mapping[str, str]) -> 
     if first in ("delete", "cancel") and len(words) == 2 and _ID.fullmatch(words[1]):
         return delete_by_id(event, ctx, words[1])
 
-    from shared.features.reminders.errors import GrammarError
+    from shared.schedules.errors import GrammarError
 
     now = now_utc(ctx.services)
     zone = zones.known_zone(ctx, event.user.name)

@@ -180,6 +180,10 @@ class Delivery:
             self._disable(reminder, f"{exc.reason} from the Chat API in {space}")
             return
         except ApiError as exc:
+            if exc.reason == "CLIENT_PACING":
+                # The quota has no slot left before the deadline: the next tick posts it.
+                self._release(reminder)
+                return
             log.warning(
                 "posting a reminder failed; the next tick retries",
                 extra={"fields": {"reminder": reminder.id, "error": str(exc)[:200]}},

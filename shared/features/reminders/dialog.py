@@ -39,7 +39,7 @@ from shared.features.reminders.zones import EXAMPLE_ZONE
 
 if TYPE_CHECKING:
     from shared.core.context import Context
-    from shared.features.reminders.schedule import Schedule
+    from shared.schedules.schedule import Schedule
 
 REPEATS = {
     "once": "Once",
@@ -118,8 +118,8 @@ def dialog_card(
 
 def dialog_schedule(when: datetime, zone: str, repeat: str) -> Schedule:
     """A one-off at ``when``, or a rule repeating ``when``'s local time and day in ``zone``."""
-    from shared.features.reminders import rules
-    from shared.features.reminders.schedule import Schedule, to_local, zone_info
+    from shared.schedules import rules
+    from shared.schedules.schedule import Schedule, to_local, zone_info
 
     when = when.replace(second=0, microsecond=0)
     if repeat == "once":
@@ -178,7 +178,7 @@ def open_dialog(event: Event, ctx: Context) -> Response:
 def submit(event: DialogSubmitEvent, ctx: Context) -> Response:
     """Create the reminder, or show the dialog again with what was wrong."""
     from shared.features.reminders import model
-    from shared.features.reminders.grammar import ME, Recipient, RecipientKind
+    from shared.schedules.grammar import ME, Recipient, RecipientKind
 
     now = zones.now_utc(ctx.services)
     zone = _picker_zone(event, zones.learn(event, ctx))

@@ -20,8 +20,8 @@ import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from shared.features.reminders.grammar import Nag, ParsedReminder, Recipient, RecipientKind
-from shared.features.reminders.schedule import Schedule
+from shared.schedules.grammar import Nag, ParsedReminder, Recipient, RecipientKind
+from shared.schedules.schedule import Schedule
 from shared.store.reminders import Reminder, ReminderState
 
 #: Missed occurrences of one reminder delivered after an outage, at most.

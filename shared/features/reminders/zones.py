@@ -48,7 +48,7 @@ def now_utc(services: Services) -> datetime:
 
 def valid_zone(name: str) -> bool:
     """True for an IANA zone name such as ``Europe/Berlin`` (offsets are not zones)."""
-    from shared.features.reminders.schedule import zone_info
+    from shared.schedules.schedule import zone_info
 
     if not name or len(name) > _MAX_ZONE_CHARS:
         return False
@@ -123,7 +123,7 @@ def zone_card(prefs: UserPrefs | None, *, now: datetime, note: str = "") -> Card
     ``note`` is card HTML, already escaped.
     """
     if prefs is not None and prefs.zone:
-        from shared.features.reminders.describe import format_local
+        from shared.schedules.describe import format_local
 
         local = format_local(now, prefs.zone)
         text = (

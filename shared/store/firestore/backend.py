@@ -11,6 +11,11 @@ from shared.store.firestore.database import FirestoreDatabase
 from shared.store.firestore.reminders import FirestoreReminders
 from shared.store.firestore.tokens import FirestoreNonces, FirestoreTokens
 from shared.store.firestore.users import FirestoreUsers
+from shared.store.firestore.workspace import (
+    FirestoreEventLog,
+    FirestoreSpaceSettings,
+    FirestoreSubscriptions,
+)
 
 DEFAULT_DATABASE = "(default)"
 DEFAULT_PREFIX = "nudge_"
@@ -40,6 +45,9 @@ class FirestoreBackend:
         self.nonces = FirestoreNonces(self.db)
         self.reminders = FirestoreReminders(self.db)
         self.users = FirestoreUsers(self.db)
+        self.events = FirestoreEventLog(self.db)
+        self.subscriptions = FirestoreSubscriptions(self.db)
+        self.spaces = FirestoreSpaceSettings(self.db)
 
     def __repr__(self) -> str:
         return f"FirestoreBackend({self.db!r})"

@@ -2,14 +2,17 @@
 
 The emulator enforces no index, so the contract suite cannot catch a missing
 one: real Firestore answers ``FAILED_PRECONDITION: The query requires an
-index``. Keep this list in step with the queries in ``reminders.py``; the
-Terraform configuration provisions from it (``python -m
+index``. Keep this list in step with the queries in ``reminders.py`` and
+``workspace.py``; the Terraform configuration provisions from it (``python -m
 shared.store.firestore.indexes --prefix nudge_`` prints it as JSON, in the
 shape of ``google_firestore_index`` and ``google_firestore_field``).
 
-Queries on one field with equality only (``in_space``: ``space ==``, then
-``origin_space ==``; the ``owned_by`` total, ``owner == AND listed ==``) are
-served by Firestore's automatic single-field indexes and need nothing here.
+Queries with equality filters only and no ORDER BY on another field
+(``in_space``: ``space ==``, then ``origin_space ==``; the ``owned_by`` total,
+``owner == AND listed ==``; ``subscriptions_for``: ``space ==``, sorted in
+Python) are served by Firestore's automatic single-field indexes and need
+nothing here. The emulator applies no TTL policy either: there, expired
+handled-event marks simply stay (they count as absent all the same).
 
 Importing this module does not import the client library.
 """
@@ -58,6 +61,12 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
         (IndexField("owner"), IndexField("listed"), IndexField("list_fire")),
         "owned_by: owner == X AND listed == true ORDER BY list_fire, paged with offset",
     ),
+    CompositeIndex(
+        "subscriptions",
+        (IndexField("state"), IndexField("expire_time")),
+        "expiring_before: state == 'ACTIVE' AND expire_time < instant ORDER BY expire_time, "
+        "for the renewal of Workspace Events subscriptions, soonest first",
+    ),
 )
 
 TTL_POLICIES: tuple[TtlPolicy, ...] = (
@@ -65,6 +74,12 @@ TTL_POLICIES: tuple[TtlPolicy, ...] = (
         "nonces",
         "expires_at",
         "used OAuth state nonces are kept only until their state expires; nothing else prunes them",
+    ),
+    TtlPolicy(
+        "handled_events",
+        "until",
+        "a Workspace event's mark (busy: until its lease ends; done: until it can no longer "
+        "be redelivered) counts as absent once 'until' has passed; nothing else prunes them",
     ),
 )
 

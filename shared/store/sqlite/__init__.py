@@ -9,6 +9,7 @@ from pathlib import Path
 from shared.store.sqlite.database import SqliteDatabase
 from shared.store.sqlite.reminders import SqliteReminders, SqliteUsers
 from shared.store.sqlite.tokens import SqliteNonces, SqliteTokens
+from shared.store.sqlite.workspace import SqliteEventLog, SqliteSpaceSettings, SqliteSubscriptions
 
 
 class SqliteBackend:
@@ -20,6 +21,9 @@ class SqliteBackend:
         self.nonces = SqliteNonces(self.db)
         self.reminders = SqliteReminders(self.db)
         self.users = SqliteUsers(self.db)
+        self.events = SqliteEventLog(self.db)
+        self.subscriptions = SqliteSubscriptions(self.db)
+        self.spaces = SqliteSpaceSettings(self.db)
 
     def __repr__(self) -> str:
         return f"SqliteBackend({self.db.path!r})"

@@ -78,6 +78,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "handled Workspace events, subscriptions, and per-space automation settings",
+        (
+            """CREATE TABLE handled_events (
+                key TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                until REAL NOT NULL
+            )""",
+            "CREATE INDEX handled_events_until ON handled_events (until)",
+            """CREATE TABLE subscriptions (
+                name TEXT PRIMARY KEY,
+                space TEXT NOT NULL,
+                state TEXT NOT NULL,
+                expire_time REAL NOT NULL,
+                record TEXT NOT NULL
+            )""",
+            "CREATE INDEX subscriptions_space ON subscriptions (space)",
+            "CREATE INDEX subscriptions_expiry ON subscriptions (state, expire_time)",
+            """CREATE TABLE space_settings (
+                space TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                record TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 #: The schema version this code writes.

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.features.reminders.grammar import ParsedReminder, parse_reminder
-from shared.features.reminders.schedule import Schedule
+from shared.schedules.grammar import ParsedReminder, parse_reminder
+from shared.schedules.schedule import Schedule
 
 # Wednesday 10 June 2026: 11:00 EDT in New York, 17:00 CEST in Berlin, 20:30 IST in Kolkata,
 # and already Thursday 01:30 (+10:30) on Lord Howe Island.

@@ -25,8 +25,9 @@ from devkit.emulator import ChatEmulator
 from functions.reminders import reminders_tick
 from shared.chatapi.pacing import Pacer
 from shared.config import Settings
-from shared.features.reminders import model, rules
-from shared.features.reminders.schedule import Schedule
+from shared.features.reminders import model
+from shared.schedules import rules
+from shared.schedules.schedule import Schedule
 from shared.store.reminders import Reminder, ReminderState
 from shared.wiring import Runtime, build_services, reset_runtime, use_runtime
 

@@ -175,7 +175,7 @@ def test_loading_the_feature_loads_no_grammar_schedule_or_dateutil() -> None:
     probe = (
         "import sys, shared.features.reminders as r; assert r.feature.name == 'reminders'; "
         "print(sorted(m for m in sys.modules if m.startswith('dateutil') or m in "
-        "('shared.features.reminders.grammar', 'shared.features.reminders.schedule', "
+        "('shared.schedules.grammar', 'shared.schedules.schedule', "
         "'shared.features.reminders.model', 'zoneinfo')))"
     )
     out = subprocess.run(

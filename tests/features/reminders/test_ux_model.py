@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.features.reminders import model
-from shared.features.reminders.grammar import ME, Nag, Recipient, RecipientKind
-from shared.features.reminders.schedule import Schedule
+from shared.schedules.grammar import ME, Nag, Recipient, RecipientKind
+from shared.schedules.schedule import Schedule
 from shared.store.reminders import Reminder, ReminderState
 from tests.features.reminders.conftest import BERLIN, NOW, parse
 
