@@ -16,6 +16,7 @@ from devkit.cli.common import (
 )
 from devkit.cli.reminders import cmd_reminders_list, cmd_tick
 from devkit.cli.talk import cmd_chat, cmd_emulator, cmd_event, cmd_token
+from devkit.cli.web import add_web_command
 
 SUMMARY = "nudge: post as the app, manage members, run the emulator, and chat with Nudge locally."
 
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a token signed by the development key")
     token.add_argument("--audience", help="default: the local stack's project number")
     token.set_defaults(func=cmd_token)
+    add_web_command(sub)
     return parser
 
 
