@@ -9,6 +9,7 @@ Google's certs, the write pacer), so a test resets all of it with
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -23,7 +24,10 @@ from shared.core.app import ChatApp
 from shared.core.certs import CertsCaches
 from shared.core.defer import Deferrer
 from shared.core.feature import Feature, job_names
-from shared.core.ticks import Tick, TickReport, run_tick
+from shared.core.posting import JOB_NAME as POSTING_JOB
+from shared.core.posting import PostKind, deliver_due
+from shared.core.router import RouteConflict
+from shared.core.ticks import Tick, TickJob, TickReport, run_tick
 from shared.core.verify import ChatVerifier
 from shared.core.workspace import WorkspaceDispatcher
 from shared.log import configure
@@ -330,8 +334,22 @@ class Runtime:
             except ValueError:
                 log.warning("tick time %r is not RFC 3339; using the clock", scheduled[:64])
         deadline = time.monotonic() + self.settings.tick_deadline_seconds
-        jobs = [job for feature in self.features for job in feature.tick_jobs]
-        return run_tick(Tick(now, deadline), jobs, self.services)
+        return run_tick(Tick(now, deadline), self.tick_jobs(), self.services)
+
+    def tick_jobs(self) -> list[tuple[str, TickJob]]:
+        """The posting engine (when any feature declares a kind of post), then every
+        feature's own tick jobs, in ``INSTALLED`` order."""
+        kinds: dict[str, PostKind] = {}
+        for feature in self.features:
+            for kind, post_kind in feature.post_kinds.items():
+                if kind in kinds:
+                    raise RouteConflict(f"two features declare the post kind {kind!r}")
+                kinds[kind] = post_kind
+        jobs: list[tuple[str, TickJob]] = []
+        if kinds:
+            jobs.append((POSTING_JOB, functools.partial(deliver_due, kinds=kinds)))
+        jobs.extend(job for feature in self.features for job in feature.tick_jobs)
+        return jobs
 
     def _build_app(self) -> ChatApp:
         return build_app(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from shared.core.posting import PostKind
 from shared.core.router import RouteConflict, Router
 from shared.core.ticks import TickJob
 from shared.http import HttpRequest, HttpResponse
@@ -64,6 +65,7 @@ class Feature:
         self.routes: dict[str, RouteSpec] = {}
         self.error_handlers: dict[type[BaseException], ErrorHandler] = {}
         self.tick_jobs: list[tuple[str, TickJob]] = []
+        self.post_kinds: dict[str, PostKind] = {}
         self.event_handlers: dict[str, list[EventHandler]] = {}
         self.job_handlers: dict[str, JobHandler] = {}
 
@@ -93,6 +95,13 @@ class Feature:
             return handler
 
         return register
+
+    def posts(self, kind: str, post_kind: PostKind) -> None:
+        """Declare a kind of scheduled post (stored as ``Reminder(kind=...)``); the core's
+        posting engine delivers it on every tick, exactly once, with ``post_kind``."""
+        if kind in self.post_kinds:
+            raise RouteConflict(f"post kind {kind!r} is declared twice in {self.name}")
+        self.post_kinds[kind] = post_kind
 
     def tick(self, job: F) -> F:
         """Run ``job(tick, services)`` on every scheduler tick."""

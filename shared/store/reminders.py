@@ -39,6 +39,11 @@ class Reminder:
     id: str
     owner: str  # users/{id} who set it
     text: str
+    #: Which feature's post this is: ``reminder`` (typed by a person), ``meeting`` (from a
+    #: calendar)…; the posting engine renders and advances it by kind.
+    kind: str = "reminder"
+    #: What the kind needs to render its post (JSON-able; opaque to the store).
+    payload: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))
     #: Where to post: spaces/{id}; empty means the owner's DM with the app.
     space: str
     #: The space it was set in (fallback when a DM cannot be found).
@@ -73,6 +78,7 @@ class Reminder:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", _frozen(self.schedule))
+        object.__setattr__(self, "payload", _frozen(self.payload))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +109,10 @@ class ReminderStore(Protocol):
 
     def delete(self, reminder_id: str) -> bool: ...
 
-    def owned_by(self, owner: str, *, offset: int = 0, limit: int = 10) -> ReminderPage:
-        """The owner's reminders that are not done, soonest first."""
+    def owned_by(
+        self, owner: str, *, kind: str = "reminder", offset: int = 0, limit: int = 10
+    ) -> ReminderPage:
+        """The owner's posts of ``kind`` that are not done, soonest first."""
         ...
 
     def listing(self, *, offset: int = 0, limit: int = 100) -> ReminderPage:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from shared.core import posting
 from shared.features.reminders import model
 from shared.store.reminders import Reminder, ReminderState
 from tests.scenarios.conftest import ChatHarness
@@ -131,7 +132,7 @@ def test_paused_and_switched_off_reminders_show_their_state(
     tasks = with_tasks(session, 3)
     store = session.services.reminders()
     assert store.save(replace(tasks["task 0"], state=ReminderState.PAUSED))
-    assert store.save(model.disabled(tasks["task 1"], why="403 from the Chat API in spaces/X"))
+    assert store.save(posting.disabled(tasks["task 1"], why="403 from the Chat API in spaces/X"))
     answer = session.say("/reminders")
     text = answer.card_text()
     assert "Paused: Nudge was removed from its space" in text

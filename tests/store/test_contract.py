@@ -144,6 +144,24 @@ def test_owned_by_pages_soonest_first_without_done(backend: Backend) -> None:
     assert last.next_offset is None
 
 
+def test_kinds_and_payloads_round_trip_and_list_apart(backend: Backend) -> None:
+    backend.reminders.add(reminder(1, fire=2_000_000_100.0))
+    meeting = reminder(
+        2,
+        fire=2_000_000_000.0,
+        kind="meeting",
+        payload={"title": "Design review", "attendees": [{"email": "a@x", "status": "yes"}]},
+    )
+    backend.reminders.add(meeting)
+    assert backend.reminders.get("r000002") == meeting
+    assert [r.id for r in backend.reminders.owned_by("users/1").items] == ["r000001"]
+    assert [r.id for r in backend.reminders.owned_by("users/1", kind="meeting").items] == [
+        "r000002"
+    ]
+    claimed = backend.reminders.claim_due(2_000_000_200.0, limit=10, lease_seconds=60, worker="w")
+    assert {r.id: r.kind for r in claimed} == {"r000001": "reminder", "r000002": "meeting"}
+
+
 def test_listing_shows_everything_soonest_first(backend: Backend) -> None:
     backend.reminders.add(reminder(1, fire=2_000_000_100.0))
     backend.reminders.add(reminder(2, fire=None, state=ReminderState.DONE, owner="users/9"))

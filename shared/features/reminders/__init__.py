@@ -12,11 +12,15 @@ feature (every cold start) does not.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from shared.chat.responses import Reply
 from shared.core.feature import Feature
+from shared.core.posting import PostKind
 from shared.core.router import Router
-from shared.core.ticks import Tick, TickReport
 from shared.features.reminders import actions, commands, dialog, reactions
-from shared.services import Services
+from shared.store.reminders import Reminder
 
 router = Router()
 router.include(commands.router)
@@ -33,9 +37,24 @@ feature = Feature(
 reactions.register(feature)
 
 
-@feature.tick
-def deliver(tick: Tick, services: Services) -> TickReport:
-    """Post every due reminder exactly once (see ``delivery``); imported here, not at load."""
-    from shared.features.reminders.delivery import deliver_due
+def _delivered_reply(reminder: Reminder, **kwargs: Any) -> Reply:
+    from shared.features.reminders.cards import delivered_reply
 
-    return deliver_due(tick, services)
+    return delivered_reply(reminder, **kwargs)
+
+
+def _after(reminder: Reminder, **kwargs: Any) -> Reminder:
+    from shared.features.reminders.model import delivered
+
+    return delivered(reminder, **kwargs)
+
+
+def _catch_up(reminder: Reminder, now: datetime) -> tuple[Reminder, int]:
+    from shared.features.reminders.model import catch_up
+
+    return catch_up(reminder, now=now)
+
+
+# The core's posting engine delivers reminders on every tick (docs/decisions/0012);
+# the cards and model load only when one is due, not on every cold start.
+feature.posts("reminder", PostKind(reply=_delivered_reply, after=_after, catch_up=_catch_up))

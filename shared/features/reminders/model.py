@@ -28,8 +28,6 @@ from shared.store.reminders import Reminder, ReminderState
 CATCH_UP_MAX = 3
 #: How far back ``catch_up`` counts missed occurrences (beyond it, they are just skipped).
 _CATCH_UP_SCAN = 10_000
-#: A delivery this much after its time is marked late.
-LATE_AFTER = timedelta(minutes=2)
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
@@ -233,12 +231,6 @@ def snoozed(reminder: Reminder, *, until: datetime) -> Reminder:
     )
 
 
-def is_late(reminder: Reminder, *, now: datetime) -> bool:
-    """True when the delivery being made is more than ``LATE_AFTER`` behind its time."""
-    fire = reminder.lease_fire if reminder.lease_fire is not None else reminder.next_fire
-    return fire is not None and now.timestamp() - fire > LATE_AFTER.total_seconds()
-
-
 def paused(reminder: Reminder) -> Reminder:
     return replace(reminder, state=ReminderState.PAUSED) if _running(reminder) else reminder
 
@@ -252,12 +244,6 @@ def resumed(reminder: Reminder, *, now: datetime) -> Reminder:
         moved, _ = _following(active, now, now)
         return moved
     return active
-
-
-def disabled(reminder: Reminder, *, why: str) -> Reminder:
-    return replace(
-        reminder, state=ReminderState.DISABLED, note=why, lease_owner="", lease_fire=None
-    )
 
 
 def _running(reminder: Reminder) -> bool:

@@ -59,7 +59,7 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
     CompositeIndex(
         "reminders",
         (IndexField("owner"), IndexField("listed"), IndexField("list_fire")),
-        "owned_by: owner == X AND listed == true ORDER BY list_fire, paged with offset",
+        "owned_by: owner == X AND listed == KIND ORDER BY list_fire, paged with offset",
     ),
     CompositeIndex(
         "subscriptions",

@@ -40,6 +40,8 @@ CLAIM_ATTEMPTS = 12
 _FIELDS = tuple(f.name for f in fields(Reminder))
 _FLOATS = frozenset({"next_fire", "lease_fire", "created_at", "updated_at"})
 _INTS = frozenset({"nag_every", "nag_cap", "nag_count", "version"})
+#: Fields added after the first layout, for documents written before them.
+_DEFAULTS: dict[str, Any] = {"kind": "reminder", "payload": "{}"}
 
 
 def _document(reminder: Reminder) -> dict[str, Any]:
@@ -53,15 +55,17 @@ def _document(reminder: Reminder) -> dict[str, Any]:
         data[name] = value
     # The schedule is opaque JSON (it may nest lists, which Firestore arrays cannot).
     data["schedule"] = json.dumps(dict(reminder.schedule), sort_keys=True)
+    data["payload"] = json.dumps(dict(reminder.payload), sort_keys=True)
     data["state"] = reminder.state.value
-    data.update(_listing(reminder.state, data["next_fire"]))
+    data.update(_listing(reminder.state, reminder.kind, data["next_fire"]))
     return data
 
 
-def _listing(state: ReminderState, next_fire: float | None) -> dict[str, Any]:
-    """Derived fields for ``owned_by``: done ones drop out; nothing left sorts last."""
+def _listing(state: ReminderState, kind: str, next_fire: float | None) -> dict[str, Any]:
+    """Derived fields for ``owned_by``: ``listed`` is the kind, or "" once done (so done ones
+    drop out); nothing left sorts last."""
     return {
-        "listed": state is not ReminderState.DONE,
+        "listed": "" if state is ReminderState.DONE else kind,
         "list_fire": NEVER if next_fire is None else next_fire,
     }
 
@@ -69,11 +73,12 @@ def _listing(state: ReminderState, next_fire: float | None) -> dict[str, Any]:
 def _reminder(data: Mapping[str, Any]) -> Reminder:
     values: dict[str, Any] = {}
     for name in _FIELDS:
-        value = data[name]
+        value = data.get(name, _DEFAULTS.get(name))
         if name in _FLOATS and value is not None:
             value = float(value)
         values[name] = value
     values["schedule"] = json.loads(values["schedule"])
+    values["payload"] = json.loads(values.get("payload") or "{}")
     values["state"] = ReminderState(values["state"])
     return Reminder(**values)
 
@@ -150,8 +155,10 @@ class FirestoreReminders:
             return False
         return True
 
-    def owned_by(self, owner: str, *, offset: int = 0, limit: int = 10) -> ReminderPage:
-        listed = self._where("owner", "==", owner).where(filter=FieldFilter("listed", "==", True))
+    def owned_by(
+        self, owner: str, *, kind: str = "reminder", offset: int = 0, limit: int = 10
+    ) -> ReminderPage:
+        listed = self._where("owner", "==", owner).where(filter=FieldFilter("listed", "==", kind))
         return _page(listed, offset, limit)
 
     def listing(self, *, offset: int = 0, limit: int = 100) -> ReminderPage:
@@ -193,7 +200,7 @@ class FirestoreReminders:
                     "lease_owner": worker,
                     "lease_fire": fire,
                     "version": leased.version,
-                    **_listing(leased.state, until),
+                    **_listing(leased.state, leased.kind, until),
                 }
                 option = self._db.write_option(last_update_time=snapshot.update_time)
                 batch.update(snapshot.reference, lease, option=option)

@@ -104,6 +104,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "the kind of a scheduled post (reminder, meeting…) and what it needs to render",
+        (
+            "ALTER TABLE reminders ADD COLUMN kind TEXT NOT NULL DEFAULT 'reminder'",
+            "ALTER TABLE reminders ADD COLUMN payload TEXT NOT NULL DEFAULT '{}'",
+            "DROP INDEX reminders_owner",
+            "CREATE INDEX reminders_owner ON reminders (owner, kind, next_fire)",
+        ),
+    ),
 )
 
 #: The schema version this code writes.

@@ -16,6 +16,8 @@ _COLUMNS = (
     "id",
     "owner",
     "text",
+    "kind",
+    "payload",
     "space",
     "origin_space",
     "mention",
@@ -52,6 +54,7 @@ _UPDATE = (
 def _row(reminder: Reminder) -> tuple[Any, ...]:
     values = {name: getattr(reminder, name) for name in _COLUMNS}
     values["schedule"] = json.dumps(dict(reminder.schedule), sort_keys=True)
+    values["payload"] = json.dumps(dict(reminder.payload), sort_keys=True)
     values["state"] = reminder.state.value
     return tuple(values[name] for name in _COLUMNS)
 
@@ -59,6 +62,7 @@ def _row(reminder: Reminder) -> tuple[Any, ...]:
 def _reminder(row: Sequence[Any]) -> Reminder:
     values = dict(zip(_COLUMNS, row, strict=True))
     values["schedule"] = json.loads(values["schedule"])
+    values["payload"] = json.loads(values["payload"])
     values["state"] = ReminderState(values["state"])
     return Reminder(**values)
 
@@ -93,15 +97,18 @@ class SqliteReminders:
             cursor = conn.execute("DELETE FROM reminders WHERE id = ?", (reminder_id,))
         return cursor.rowcount > 0
 
-    def owned_by(self, owner: str, *, offset: int = 0, limit: int = 10) -> ReminderPage:
+    def owned_by(
+        self, owner: str, *, kind: str = "reminder", offset: int = 0, limit: int = 10
+    ) -> ReminderPage:
         with self._db.connection() as conn:
             total = conn.execute(
-                "SELECT COUNT(*) FROM reminders WHERE owner = ? AND state != 'done'", (owner,)
+                "SELECT COUNT(*) FROM reminders WHERE owner = ? AND kind = ? AND state != 'done'",
+                (owner, kind),
             ).fetchone()[0]
             rows = conn.execute(
-                f"{_SELECT} WHERE owner = ? AND state != 'done' "
+                f"{_SELECT} WHERE owner = ? AND kind = ? AND state != 'done' "
                 "ORDER BY next_fire IS NULL, next_fire, id LIMIT ? OFFSET ?",
-                (owner, limit, offset),
+                (owner, kind, limit, offset),
             ).fetchall()
         items = tuple(_reminder(r) for r in rows)
         more = offset + len(items) < total

@@ -25,6 +25,7 @@ from devkit.emulator import ChatEmulator
 from functions.reminders import reminders_tick
 from shared.chatapi.pacing import Pacer
 from shared.config import Settings
+from shared.core.posting import JOB_NAME as POSTING_JOB
 from shared.features.reminders import model
 from shared.schedules import rules
 from shared.schedules.schedule import Schedule
@@ -312,13 +313,13 @@ def test_whatever_the_deadline_leaves_is_released_for_the_next_tick(
     runtime: Runtime, emu: ChatEmulator
 ) -> None:
     from shared.core.ticks import Tick
-    from shared.features.reminders.delivery import Delivery
 
     spaces = seed(runtime, emu, count=10, spaces=2)
     clock_now = [0.0]
     tick = Tick(now(), deadline=1.0, clock=lambda: clock_now[0])
     clock_now[0] = 5.0  # the deadline has passed before any post could start
-    report = Delivery(tick, runtime.services).run()
+    job = dict(runtime.tick_jobs())[POSTING_JOB]
+    report = job(tick, runtime.services)
     assert report.done == 0
     assert sum(len(posted(emu, s)) for s in spaces) == 0
     assert runtime.services.reminders().count_due(now().timestamp()) == 10

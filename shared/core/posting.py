@@ -1,21 +1,23 @@
-"""The reminders tick job: post every due reminder exactly once, on time, within the tick.
+"""Scheduled posts, exactly once, on time, within the tick: reminders, meeting reminders, …
 
-Each tick:
+Features declare each *kind* of scheduled post with ``feature.posts(kind, PostKind(...))``:
+how to render it and how it moves on once posted. On every tick the engine:
 
-1. **claims** due reminders under a lease (``ReminderStore.claim_due``), oldest
-   first, so overlapping ticks, retries and other instances never take the same one;
+1. **claims** due posts of every kind under a lease (``ReminderStore.claim_due``),
+   oldest first, so overlapping ticks, retries and other instances never take the
+   same one;
 2. **posts** each through the Chat API client with a client-assigned message ID
-   derived from ``(reminder id, due_key)``: a tick that crashed after posting and
-   before recording posts again under the same ID, and ``ALREADY_EXISTS`` means it
-   was posted (the client then returns the existing message). Posts fan out across
+   derived from ``(id, due_key)``: a tick that crashed after posting and before
+   recording posts again under the same ID, and ``ALREADY_EXISTS`` means it was
+   posted (the client then returns the existing message). Posts fan out across
    spaces on a thread pool while the client's pacer keeps each space to one write a
-   second; each reminder series replies in its own thread;
-3. **advances** the reminder to its next nudge or occurrence (``model.delivered``),
-   compare-and-set, so a user's click meanwhile wins.
+   second; each series replies in its own thread;
+3. **advances** each to what comes next (its kind's ``after``), compare-and-set, so
+   a person's click meanwhile wins.
 
 Whatever cannot be posted before the tick's deadline is released at once, so the
 next tick starts with it (oldest first). A space that answers 403 or 404 disables
-the reminder and tells its owner in a DM.
+the post and tells its owner in a DM. See docs/decisions/0012-the-tick.md.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import logging
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -34,14 +36,13 @@ from shared.chat.responses import Reply
 from shared.chat.text import escape
 from shared.chatapi.ids import client_message_id
 from shared.core.ticks import Tick, TickReport
-from shared.features.reminders import model
 from shared.google.errors import ApiError, NotFound, PermissionDenied
 from shared.services import Services
-from shared.store.reminders import Reminder
+from shared.store.reminders import Reminder, ReminderState
 
 log = logging.getLogger(__name__)
 
-JOB_NAME = "reminders.deliver"
+JOB_NAME = "posts.deliver"
 #: A claim lasts this long: longer than any tick, so a live tick keeps what it holds.
 LEASE_SECONDS = 180.0
 #: Reminders claimed per tick at most (a minute of the project's message quota).
@@ -51,6 +52,39 @@ CLAIM_BATCH = 500
 WORKERS = 32
 #: Stop starting posts this many seconds before the tick's deadline.
 MARGIN_SECONDS = 2.0
+#: A post this much after its time is marked late.
+LATE_AFTER_SECONDS = 120.0
+
+
+def _no_catch_up(reminder: Reminder, now: datetime) -> tuple[Reminder, int]:
+    return reminder, 0
+
+
+@dataclass(frozen=True)
+class PostKind:
+    """How a feature's kind of scheduled post is rendered and moves on.
+
+    ``reply(post, now=, late=, skipped=)`` builds the message; ``after(post, message=,
+    now=)`` is the post once delivered (its next occurrence, or DONE); ``catch_up(post,
+    now)`` may skip missed occurrences before a late delivery (returns how many).
+    """
+
+    reply: Callable[..., Reply]
+    after: Callable[..., Reminder]
+    catch_up: Callable[[Reminder, datetime], tuple[Reminder, int]] = _no_catch_up
+
+
+def is_late(reminder: Reminder, *, now: datetime) -> bool:
+    """True when the delivery being made is more than ``LATE_AFTER_SECONDS`` behind."""
+    fire = reminder.lease_fire if reminder.lease_fire is not None else reminder.next_fire
+    return fire is not None and now.timestamp() - fire > LATE_AFTER_SECONDS
+
+
+def disabled(reminder: Reminder, *, why: str) -> Reminder:
+    """The post switched off for good (its space refused it), lease cleared."""
+    return replace(
+        reminder, state=ReminderState.DISABLED, note=why, lease_owner="", lease_fire=None
+    )
 
 
 @dataclass
@@ -67,14 +101,14 @@ class _Outcome:
 
 
 class Delivery:
-    """One tick's delivery run."""
+    """One tick's delivery run over every registered kind."""
 
     def __init__(
         self,
         tick: Tick,
         services: Services,
+        kinds: Mapping[str, PostKind],
         *,
-        build_reply: Callable[..., Reply] | None = None,
         workers: int = WORKERS,
     ) -> None:
         self.tick = tick
@@ -82,7 +116,7 @@ class Delivery:
         self.settings = services.settings
         self.worker = f"tick-{uuid.uuid4().hex[:12]}"
         self.workers = workers
-        self._build_reply = build_reply
+        self.kinds = dict(kinds)
         self._dms: dict[str, str | None] = {}
         self._dm_lock = threading.Lock()
         self.outcome = _Outcome()
@@ -153,14 +187,23 @@ class Delivery:
         if left <= 0:
             self._release(reminder)
             return
+        kind = self.kinds.get(reminder.kind)
+        if kind is None:
+            log.error(
+                "no feature posts this kind; leaving it for a deployment that does",
+                extra={"fields": {"reminder": reminder.id, "kind": reminder.kind}},
+            )
+            self.outcome.count("failed")
+            self._release(reminder)
+            return
         space, extra_mention = self._target(reminder)
         if space is None:
             self._disable(reminder, "no space to post into (no DM with the recipient)")
             return
         now = self.tick.now
-        reminder, skipped = model.catch_up(reminder, now=now)
-        late = model.is_late(reminder, now=now)
-        reply = self._reply(reminder, now=now, late=late, skipped=skipped)
+        reminder, skipped = kind.catch_up(reminder, now)
+        late = is_late(reminder, now=now)
+        reply = kind.reply(reminder, now=now, late=late, skipped=skipped)
         if extra_mention:
             reply = replace(reply, text=f"<{extra_mention}> {reply.text}".strip())
         body = render_message(
@@ -192,21 +235,13 @@ class Delivery:
             self._release(reminder)
             return
         self.outcome.count("posted")
-        moved = model.delivered(reminder, message=str(message.get("name", "")), now=now)
+        moved = kind.after(reminder, message=str(message.get("name", "")), now=now)
         saved = self.services.reminders().save(moved)
         if saved is None:
             log.info(
                 "a reminder changed while it was being delivered; keeping the change",
                 extra={"fields": {"reminder": reminder.id}},
             )
-
-    def _reply(self, reminder: Reminder, *, now: datetime, late: bool, skipped: int) -> Reply:
-        build = self._build_reply
-        if build is None:
-            from shared.features.reminders.cards import delivered_reply
-
-            build = delivered_reply
-        return build(reminder, now=now, late=late, skipped=skipped)
 
     def _target(self, reminder: Reminder) -> tuple[str | None, str]:
         """``(space, mention to add)``: its space, the recipient's DM, or where it was set."""
@@ -247,7 +282,7 @@ class Delivery:
             "disabled a reminder that cannot be posted",
             extra={"fields": {"reminder": reminder.id, "reason": why}},
         )
-        if self.services.reminders().save(model.disabled(reminder, why=why)) is None:
+        if self.services.reminders().save(disabled(reminder, why=why)) is None:
             return
         self.outcome.count("disabled")
         dm = self._dm_of(reminder.owner)
@@ -284,6 +319,6 @@ def _round_robin(queues: Iterable[list[Reminder]]) -> Iterable[Reminder]:
         index += 1
 
 
-def deliver_due(tick: Tick, services: Services) -> TickReport:
-    """The tick job the reminders feature registers."""
-    return Delivery(tick, services).run()
+def deliver_due(tick: Tick, services: Services, kinds: Mapping[str, PostKind]) -> TickReport:
+    """The engine's tick job (the runtime runs it when any feature declares a kind)."""
+    return Delivery(tick, services, kinds).run()
