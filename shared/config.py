@@ -19,6 +19,10 @@ DEFAULT_CHAT_CERTS_URL = (
 DEFAULT_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 DEFAULT_CHAT_API_ENDPOINT = "https://chat.googleapis.com/"
 DEFAULT_WORKSPACE_EVENTS_ENDPOINT = "https://workspaceevents.googleapis.com/"
+#: Calendar's ``api_endpoint`` replaces ``rootUrl + servicePath``, so it ends in ``calendar/v3/``.
+DEFAULT_CALENDAR_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
+DEFAULT_MEET_API_ENDPOINT = "https://meet.googleapis.com/"
+DEFAULT_PEOPLE_API_ENDPOINT = "https://people.googleapis.com/"
 #: ``projects/{project}/topics/{topic}``: the form of a Pub/Sub topic's full name.
 _TOPIC = re.compile(r"projects/[^/\s]+/topics/[^/\s]+")
 DEFAULT_OAUTH_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
@@ -110,6 +114,31 @@ def _topic(env: Mapping[str, str], name: str) -> str | None:
     return raw
 
 
+def _push_url(env: Mapping[str, str]) -> str | None:
+    """``NUDGE_CALENDAR_PUSH_URL``: HTTPS (plain HTTP only on loopback, for local runs)."""
+    raw = env.get("NUDGE_CALENDAR_PUSH_URL", "").strip()
+    if not raw:
+        return None
+    loopback = re.match(r"http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/", raw)
+    if not (raw.startswith("https://") or loopback):
+        raise ConfigError(
+            "NUDGE_CALENDAR_PUSH_URL must be an https:// URL (Google Calendar delivers only "
+            f"to HTTPS with a valid certificate), not {raw!r}"
+        )
+    return raw
+
+
+def _minutes(env: Mapping[str, str], name: str) -> int | None:
+    """A whole number of minutes from 1 to 1440, or ``None`` when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    value = _int(env, name, 0)
+    if not 1 <= value <= 1440:
+        raise ConfigError(f"{name} must be between 1 and 1440 minutes, not {raw!r}")
+    return value
+
+
 def _command_ids(raw: str) -> Mapping[str, int]:
     """Parse ``/help=1,/remind=2`` into ``{"/help": 1, "/remind": 2}``."""
     ids: dict[str, int] = {}
@@ -184,6 +213,17 @@ class Settings:
     workspace_events_endpoint: str = DEFAULT_WORKSPACE_EVENTS_ENDPOINT
     #: ``projects/P/topics/T``; ``None`` means /subscribe is not set up.
     events_topic: str | None = None
+    # Google Calendar, Meet and People (the meetings feature).
+    calendar_api_endpoint: str = DEFAULT_CALENDAR_API_ENDPOINT
+    meet_api_endpoint: str = DEFAULT_MEET_API_ENDPOINT
+    people_api_endpoint: str = DEFAULT_PEOPLE_API_ENDPOINT
+    #: Where Calendar delivers change notifications (``…/calendar/notifications`` on chat_app,
+    #: public HTTPS); ``None`` means no push channels: the tick's sweep alone keeps calendars
+    #: in sync.
+    calendar_push_url: str | None = None
+    #: Minutes between two incremental syncs of a calendar by the tick's sweep; ``None``
+    #: means 30 with push (a safety net: Google drops some pushes) and 5 without.
+    calendar_sweep_minutes: int | None = None
     # User OAuth.
     oauth_auth_url: str = DEFAULT_OAUTH_AUTH_URL
     oauth_token_url: str = DEFAULT_OAUTH_TOKEN_URL
@@ -236,6 +276,14 @@ class Settings:
         return "off" if self.on_cloud_functions else "inline"
 
     @property
+    def calendar_sweep_seconds(self) -> float:
+        """Seconds between sweeps of one calendar (``calendar_sweep_minutes`` or its default)."""
+        minutes = self.calendar_sweep_minutes
+        if minutes is None:
+            minutes = 30 if self.calendar_push_url else 5
+        return minutes * 60.0
+
+    @property
     def endpoint_url(self) -> str | None:
         """The URL Chat calls: ``NUDGE_PUBLIC_URL``, else a URL-shaped audience."""
         if self.public_url:
@@ -276,6 +324,12 @@ class Settings:
             workspace_events_endpoint=text("NUDGE_WORKSPACE_EVENTS_ENDPOINT")
             or DEFAULT_WORKSPACE_EVENTS_ENDPOINT,
             events_topic=_topic(env, "NUDGE_EVENTS_TOPIC"),
+            calendar_api_endpoint=text("NUDGE_CALENDAR_API_ENDPOINT")
+            or DEFAULT_CALENDAR_API_ENDPOINT,
+            meet_api_endpoint=text("NUDGE_MEET_API_ENDPOINT") or DEFAULT_MEET_API_ENDPOINT,
+            people_api_endpoint=text("NUDGE_PEOPLE_API_ENDPOINT") or DEFAULT_PEOPLE_API_ENDPOINT,
+            calendar_push_url=_push_url(env),
+            calendar_sweep_minutes=_minutes(env, "NUDGE_CALENDAR_SWEEP_MINUTES"),
             oauth_auth_url=text("NUDGE_OAUTH_AUTH_URL") or DEFAULT_OAUTH_AUTH_URL,
             oauth_token_url=text("NUDGE_OAUTH_TOKEN_URL") or DEFAULT_OAUTH_TOKEN_URL,
             oauth_revoke_url=text("NUDGE_OAUTH_REVOKE_URL") or DEFAULT_OAUTH_REVOKE_URL,

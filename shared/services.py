@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 
     from shared.auth.consent import Consent
     from shared.auth.grants import UserGrants
+    from shared.calendar.client import CalendarClient
+    from shared.calendar.meet import MeetClient
+    from shared.calendar.people import PeopleClient
     from shared.chatapi.client import ChatClient
+    from shared.store.calendars import CalendarStore
     from shared.store.events import EventLog
     from shared.store.nonces import NonceStore
     from shared.store.reminders import ReminderStore
@@ -34,6 +38,9 @@ if TYPE_CHECKING:
     from shared.store.users import UserStore
 
     UserChatFactory = Callable[[google.auth.credentials.Credentials], ChatClient]
+    CalendarFactory = Callable[[google.auth.credentials.Credentials], CalendarClient]
+    PeopleFactory = Callable[[google.auth.credentials.Credentials], PeopleClient]
+    MeetFactory = Callable[[google.auth.credentials.Credentials], MeetClient]
 
 T = TypeVar("T")
 
@@ -82,6 +89,11 @@ class Services:
     chat: Lazy[ChatClient]
     #: Makes a Chat API client acting as a user: ``services.user_chat()(credentials)``.
     user_chat: Lazy[UserChatFactory]
+    #: Make Calendar, People and Meet clients acting as a user:
+    #: ``services.calendar()(credentials)`` (inside ``grants().call``).
+    calendar: Lazy[CalendarFactory]
+    people: Lazy[PeopleFactory]
+    meet: Lazy[MeetFactory]
     #: Users' stored OAuth grants and credentials acting as them.
     grants: Lazy[UserGrants]
     #: The OAuth consent flow (consent URL and callback).
@@ -94,5 +106,7 @@ class Services:
     events: Lazy[EventLog]
     subscriptions: Lazy[SubscriptionStore]
     spaces: Lazy[SpaceSettingsStore]
+    #: Connected calendars, their push channels, and meetings scheduled from Chat.
+    calendars: Lazy[CalendarStore]
     #: "Now" for handlers and jobs (aware UTC); tests pass a fixed one.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

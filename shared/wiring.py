@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from shared.chatapi.client import ChatClient
     from shared.chatapi.pacing import Pacer
-    from shared.services import UserChatFactory
+    from shared.services import CalendarFactory, MeetFactory, PeopleFactory, UserChatFactory
     from shared.store.backend import Backend
     from shared.workspace.jobs import JobPublisher
 
@@ -114,6 +114,7 @@ def build_services(
     backend: Backend | None = None,
     chat: ChatClient | None = None,
     user_chat: UserChatFactory | None = None,
+    calendar: CalendarFactory | None = None,
     pacer: Pacer | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Services:
@@ -156,6 +157,32 @@ def build_services(
 
         return make
 
+    def make_calendar() -> CalendarFactory:
+        if calendar is not None:
+            return calendar
+        from shared.calendar.client import CalendarClient
+
+        def make(credentials: google.auth.credentials.Credentials) -> CalendarClient:
+            return CalendarClient(credentials, endpoint=settings.calendar_api_endpoint)
+
+        return make
+
+    def make_people() -> PeopleFactory:
+        from shared.calendar.people import PeopleClient
+
+        def make(credentials: google.auth.credentials.Credentials) -> PeopleClient:
+            return PeopleClient(credentials, endpoint=settings.people_api_endpoint)
+
+        return make
+
+    def make_meet() -> MeetFactory:
+        from shared.calendar.meet import MeetClient
+
+        def make(credentials: google.auth.credentials.Credentials) -> MeetClient:
+            return MeetClient(credentials, endpoint=settings.meet_api_endpoint)
+
+        return make
+
     def make_grants() -> UserGrants:
         from shared.auth.grants import UserGrants
 
@@ -172,6 +199,9 @@ def build_services(
         settings=settings,
         chat=Lazy(make_chat),
         user_chat=Lazy(make_user_chat),
+        calendar=Lazy(make_calendar),
+        people=Lazy(make_people),
+        meet=Lazy(make_meet),
         grants=grants,
         consent=Lazy(make_consent),
         tokens=Lazy(lambda: store().tokens),
@@ -181,6 +211,7 @@ def build_services(
         events=Lazy(lambda: store().events),
         subscriptions=Lazy(lambda: store().subscriptions),
         spaces=Lazy(lambda: store().spaces),
+        calendars=Lazy(lambda: store().calendars),
         clock=lambda: datetime.fromtimestamp(clock(), UTC),
     )
 

@@ -29,6 +29,8 @@ locals {
     NUDGE_JOBS_TOPIC   = google_pubsub_topic.jobs.id
     # Explicit, so that a missing topic fails at start-up instead of turning jobs off.
     NUDGE_JOBS_MODE = "pubsub"
+    # Where Calendar push channels deliver ("" with push off: the tick's sweep polls alone).
+    NUDGE_CALENDAR_PUSH_URL = local.calendar_notifications_url
   }
 
   # Empty values (an optional setting left unset) are not sent at all.
@@ -56,6 +58,10 @@ locals {
     NUDGE_OAUTH_REVOKE_URL          = "Google's OAuth endpoint"
     NUDGE_DATABASE                  = "SQLite only; NUDGE_STORE is firestore"
     NUDGE_WEBHOOK_URL               = "used by the nudge webhook CLI only; operators read the secret themselves"
+    NUDGE_CALENDAR_API_ENDPOINT     = "https://www.googleapis.com/calendar/v3/ (the emulator is for local runs)"
+    NUDGE_MEET_API_ENDPOINT         = "https://meet.googleapis.com/ (the emulator is for local runs)"
+    NUDGE_PEOPLE_API_ENDPOINT       = "https://people.googleapis.com/ (the emulator is for local runs)"
+    NUDGE_CALENDAR_SWEEP_MINUTES    = "30 with push (a safety net for lost pushes), 5 without"
     K_SERVICE                       = "set by Cloud Run on every instance"
     GOOGLE_CLOUD_PROJECT            = "fallback for NUDGE_PROJECT_ID, which is set"
     GCLOUD_PROJECT                  = "fallback for NUDGE_PROJECT_ID, which is set"

@@ -116,8 +116,8 @@ def test_configured_ids_that_collide_or_name_nothing_fail_at_start_up() -> None:
 
 def test_two_features_serving_one_route_fail_at_start_up() -> None:
     a, b = Feature("a"), Feature("b")
-    a.route("/hook")(lambda request, services: None)
-    b.route("/hook")(lambda request, services: None)
+    a.route("/hook")(lambda request, ctx: None)
+    b.route("/hook")(lambda request, ctx: None)
     with pytest.raises(RouteConflict, match="/hook"):
         build_app(Settings(verify_requests=False), features=[a, b])
 

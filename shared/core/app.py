@@ -34,12 +34,8 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-#: An HTTP route bound to its services: plain ``request -> response``.
-Route = Callable[[HttpRequest], HttpResponse]
-
-
-def _serve(handler: RouteHandler, services: Services, request: HttpRequest) -> HttpResponse:
-    return handler(request, services)
+#: An HTTP route as the app serves it: ``(request, correlation_id) -> response``.
+Route = Callable[[HttpRequest, str], HttpResponse]
 
 
 class ChatApp:
@@ -79,12 +75,19 @@ class ChatApp:
         for path, spec in feature.routes.items():
             if path in self.routes:
                 raise RouteConflict(f"route {path} is served by two features")
-            bound: Route = functools.partial(_serve, spec.handler, self.services)
-            self.routes[path] = (spec.methods, bound)
+            self.routes[path] = (spec.methods, self._bind(spec.handler))
         for exc_type, handler in feature.error_handlers.items():
             if exc_type in self.error_handlers:
                 raise RouteConflict(f"{exc_type.__name__} is handled by two features")
             self.error_handlers[exc_type] = handler
+
+    def _bind(self, handler: RouteHandler) -> Route:
+        """A feature's route, called with the request and a ``Context`` (so it can defer)."""
+
+        def serve(request: HttpRequest, correlation_id: str) -> HttpResponse:
+            return handler(request, self.context(correlation_id))
+
+        return serve
 
     @property
     def verifier(self) -> ChatVerifier:
@@ -115,7 +118,7 @@ class ChatApp:
                 return HttpResponse.error(
                     405, "method_not_allowed", "Not allowed here.", Allow=", ".join(methods)
                 )
-            return serve(request)
+            return serve(request, correlation_id)
         if request.method != "POST":
             return HttpResponse.error(
                 405, "method_not_allowed", "Chat events must be POSTed.", Allow="POST"

@@ -4,7 +4,7 @@ A feature module builds a ``Router`` for its interaction handlers and bundles
 it, with anything else it serves, into ``feature = Feature(...)``:
 
 * HTTP routes (``@feature.route("/oauth/callback")``), called with the request
-  and the services;
+  and a ``Context`` (its services, its ``defer``);
 * exception handlers (``@feature.errorhandler(AuthorizationRequired)``), which
   turn an exception a handler raised into a reply, as Flask's ``errorhandler``;
 * tick jobs (``@feature.tick``), run on every ``reminders_tick``;
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-RouteHandler = Callable[[HttpRequest, "Services"], HttpResponse]
+RouteHandler = Callable[[HttpRequest, "Context"], HttpResponse]
 ErrorHandler = Callable[[Any, "Event", "Context"], "Response"]
 EventHandler = Callable[["WorkspaceEvent", "Services"], None]
 JobHandler = Callable[["JobEvent", "Services"], None]

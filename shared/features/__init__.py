@@ -14,4 +14,5 @@ INSTALLED: tuple[str, ...] = (
     "reminders",
     "subscriptions",
     "automations",
+    "meetings",
 )

@@ -96,6 +96,10 @@ class AlreadyExists(ApiError):
     """409: a resource with that ID (e.g. a ``client-`` message ID) already exists."""
 
 
+class Gone(ApiError):
+    """410: the resource or state named is gone for good (e.g. a Calendar sync token)."""
+
+
 class RateLimited(ApiError):
     """429: a quota was exceeded; ``retry_after`` says how long the server asked to wait."""
 
@@ -110,6 +114,7 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     403: PermissionDenied,
     404: NotFound,
     409: AlreadyExists,
+    410: Gone,
     429: RateLimited,
     500: Unavailable,
     502: Unavailable,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from shared.store.calendars import CalendarStore
 from shared.store.events import EventLog
 from shared.store.nonces import NonceStore
 from shared.store.reminders import ReminderStore
@@ -36,6 +37,9 @@ class Backend(Protocol):
 
     @property
     def spaces(self) -> SpaceSettingsStore: ...
+
+    @property
+    def calendars(self) -> CalendarStore: ...
 
     def close(self) -> None:
         """Release connections; the backend may not be used afterwards."""

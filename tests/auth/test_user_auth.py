@@ -79,8 +79,14 @@ def command(user: User = USER) -> CommandEvent:
 
 
 def callback(auth: Auth, **query: str) -> tuple[int, str]:
-    response = oauth_callback(HttpRequest("GET", "/oauth/callback", query=query), auth.services)
+    response = oauth_callback(
+        HttpRequest("GET", "/oauth/callback", query=query), route_context(auth.services)
+    )
     return response.status, response.body.decode()
+
+
+def route_context(services: Services) -> Context:
+    return Context(services.settings, "test", Router(), services, logging.getLogger("t"))
 
 
 def state_of(url: str) -> str:
@@ -148,7 +154,7 @@ def test_callback_route_never_500s(make_settings: Callable[..., Settings]) -> No
             raise RuntimeError("boom")
 
     services = replace(build_services(make_settings()), consent=Lazy.of(Broken()))  # type: ignore[arg-type]
-    response = oauth_callback(HttpRequest("GET", "/oauth/callback"), services)
+    response = oauth_callback(HttpRequest("GET", "/oauth/callback"), route_context(services))
     assert response.status == 400
     assert b"boom" not in response.body
 

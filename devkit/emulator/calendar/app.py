@@ -1,10 +1,12 @@
-"""The WSGI app: Calendar v3 at ``/calendar/v3/…``, Meet v2 at ``/v2/…``, control ``/_emulator/``.
+"""The WSGI app: Calendar v3 at ``/calendar/v3/…``, Meet v2 at ``/v2/…``, People v1 at ``/v1/…``.
+
+Control is at ``/_emulator/``.
 
 Order of work for an API request, as in the Chat emulator: route (the
 discovery document's paths) -> latency fault -> auth (a bearer token naming a
 user) -> scope check (the method's discovery ``scopes``) -> query and body
 validation -> pre-commit fault -> the operation -> post-commit fault (writes).
-Calendar errors have Calendar's ``errors[]`` shape, Meet's the newer one.
+Calendar errors have Calendar's ``errors[]`` shape, Meet's and People's the newer one.
 Every API request is logged, path only.
 """
 
@@ -20,7 +22,11 @@ from werkzeug.wrappers import Request, Response
 from devkit.emulator.auth import Principal
 from devkit.emulator.calendar import handlers
 from devkit.emulator.calendar.core import CalendarCore
-from devkit.emulator.calendar.discovery import calendar_discovery, meet_discovery
+from devkit.emulator.calendar.discovery import (
+    calendar_discovery,
+    meet_discovery,
+    people_discovery,
+)
 from devkit.emulator.calendar.errors import (
     CalendarError,
     as_calendar_error,
@@ -59,6 +65,7 @@ class CalendarApp:
         self.core = core
         self.calendar = calendar_discovery()
         self.meet = meet_discovery()
+        self.people = people_discovery()
         self.routes = handlers.Handlers(core)
         self.inspector = Inspector(core, self.routes)
 
@@ -68,16 +75,19 @@ class CalendarApp:
         if path == "/_emulator" or path.startswith("/_emulator/"):
             response = self.inspector.handle(request)
         elif path.startswith(CALENDAR_PREFIX + "/"):
-            response = self._api(request, calendar=True)
+            response = self._api(request, api="calendar")
         elif path.startswith("/v2/"):
-            response = self._api(request, calendar=False)
+            response = self._api(request, api="meet")
+        elif path.startswith("/v1/"):
+            response = self._api(request, api="people")
         else:
             response = error_response(
                 as_calendar_error(ApiError(404, f"The requested URL {path} was not found."))
             )
         return response(environ, start_response)
 
-    def _api(self, request: Request, *, calendar: bool) -> Response:
+    def _api(self, request: Request, *, api: str) -> Response:
+        calendar = api == "calendar"
         started = time.monotonic()
         entry: Json = {
             "time": rfc3339(from_epoch(self.core.clock())),
@@ -85,7 +95,7 @@ class CalendarApp:
             "path": request.path,
         }
         try:
-            response = self._serve(request, entry, calendar=calendar)
+            response = self._serve(request, entry, api=api)
         except ApiError as error:
             if calendar:
                 error = as_calendar_error(error)
@@ -97,9 +107,10 @@ class CalendarApp:
         self.core.journal.record(entry)
         return response
 
-    def _serve(self, request: Request, entry: Json, *, calendar: bool) -> Response:
+    def _serve(self, request: Request, entry: Json, *, api: str) -> Response:
+        calendar = api == "calendar"
         http_method, args = _override(request)
-        discovery = self.calendar if calendar else self.meet
+        discovery = {"calendar": self.calendar, "meet": self.meet, "people": self.people}[api]
         path = request.path.removeprefix(CALENDAR_PREFIX) if calendar else request.path
         found = discovery.match(http_method, path)
         if found is None:

@@ -1,6 +1,6 @@
 """The discovery documents this emulator validates against, loaded once per process.
 
-``calendar.v3.json`` and ``meet.v2.json`` ship with google-api-python-client
+``calendar.v3.json``, ``meet.v2.json`` and ``people.v1.json`` ship with google-api-python-client
 (``googleapiclient/discovery_cache/documents/``), so validation follows the
 exact contract the installed client speaks; the shared ``Discovery`` class of
 the Chat emulator does the routing and checking.
@@ -30,3 +30,8 @@ def calendar_discovery() -> Discovery:
 @functools.cache
 def meet_discovery() -> Discovery:
     return Discovery(document("meet.v2.json"))
+
+
+@functools.cache
+def people_discovery() -> Discovery:
+    return Discovery(document("people.v1.json"), proto_package="google.people.v1")

@@ -14,6 +14,7 @@ from devkit.emulator.calendar.core import CalendarCore
 from devkit.emulator.calendar.errors import not_found
 from devkit.emulator.calendar.events import EventService
 from devkit.emulator.calendar.listing import Lister
+from devkit.emulator.calendar.people import PeopleService
 from devkit.emulator.calendar.render import etag
 from devkit.emulator.calendar.store import User
 
@@ -50,7 +51,8 @@ class Handlers:
         self.core = core
         self.events = EventService(core.store)
         self.lister = Lister(self.events)
-        events, lister, meet = self.events, self.lister, core.meet
+        self.people = PeopleService(core.store)
+        events, lister, meet, people = self.events, self.lister, core.meet, self.people
 
         def me(p: Principal) -> str:
             return str(p.email)
@@ -86,6 +88,8 @@ class Handlers:
             "meet.conferenceRecords.get": lambda p, a, q, b, busy: meet.get_record(
                 me(p), a["name"]
             ),
+            "people.people.get": lambda p, a, q, b, busy: people.get(p, a["resourceName"], q),
+            "people.people.getBatchGet": lambda p, a, q, b, busy: people.batch_get(p, q),
         }
         for kind in ("transcripts", "recordings"):
             self.table[f"meet.conferenceRecords.{kind}.list"] = self._artifacts(kind, listing=True)

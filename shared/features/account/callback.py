@@ -11,7 +11,7 @@ import logging
 
 from shared.auth.consent import CALLBACK_PATH, ConsentFailed
 from shared.http import HttpRequest, HttpResponse
-from shared.services import Services
+from shared.core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,10 @@ def failure_page(failed: ConsentFailed) -> HttpResponse:
     return page(400, title, message.format(detail=detail))
 
 
-def oauth_callback(request: HttpRequest, services: Services) -> HttpResponse:
+def oauth_callback(request: HttpRequest, ctx: Context) -> HttpResponse:
     """Finish consent and send the browser back to Chat (or say what went wrong)."""
     try:
-        result = services.consent().complete(request.query)
+        result = ctx.services.consent().complete(request.query)
     except ConsentFailed as failed:
         return failure_page(failed)
     except Exception:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from google.cloud import firestore
 
+from shared.store.firestore.calendars import FirestoreCalendars
 from shared.store.firestore.database import FirestoreDatabase
 from shared.store.firestore.reminders import FirestoreReminders
 from shared.store.firestore.tokens import FirestoreNonces, FirestoreTokens
@@ -48,6 +49,7 @@ class FirestoreBackend:
         self.events = FirestoreEventLog(self.db)
         self.subscriptions = FirestoreSubscriptions(self.db)
         self.spaces = FirestoreSpaceSettings(self.db)
+        self.calendars = FirestoreCalendars(self.db)
 
     def __repr__(self) -> str:
         return f"FirestoreBackend({self.db!r})"

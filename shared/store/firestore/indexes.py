@@ -2,17 +2,20 @@
 
 The emulator enforces no index, so the contract suite cannot catch a missing
 one: real Firestore answers ``FAILED_PRECONDITION: The query requires an
-index``. Keep this list in step with the queries in ``reminders.py`` and
-``workspace.py``; the Terraform configuration provisions from it (``python -m
-shared.store.firestore.indexes --prefix nudge_`` prints it as JSON, in the
-shape of ``google_firestore_index`` and ``google_firestore_field``).
+index``. Keep this list in step with the queries in ``reminders.py``,
+``workspace.py`` and ``calendars.py``; the Terraform configuration provisions
+from it (``python -m shared.store.firestore.indexes --prefix nudge_`` prints it
+as JSON, in the shape of ``google_firestore_index`` and ``google_firestore_field``).
 
 Queries with equality filters only and no ORDER BY on another field
 (``in_space``: ``space ==``, then ``origin_space ==``; the ``owned_by`` total,
 ``owner == AND listed ==``; ``subscriptions_for``: ``space ==``, sorted in
-Python) are served by Firestore's automatic single-field indexes and need
-nothing here. The emulator applies no TTL policy either: there, expired
-handled-event marks simply stay (they count as absent all the same).
+Python; ``channels_of``: ``user ==``, sorted in Python; ``meeting_by_meet_space``:
+``meet_space ==``) are served by Firestore's automatic single-field indexes and
+need nothing here. So are ``links_due`` and ``agendas_due``: one range on one
+field, ordered by that field alone (``next_sync <= now ORDER BY next_sync``,
+likewise ``agenda_next``). The emulator applies no TTL policy either: there,
+expired handled-event marks simply stay (they count as absent all the same).
 
 Importing this module does not import the client library.
 """

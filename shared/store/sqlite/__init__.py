@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from shared.store.sqlite.calendars import SqliteCalendars
 from shared.store.sqlite.database import SqliteDatabase
 from shared.store.sqlite.reminders import SqliteReminders, SqliteUsers
 from shared.store.sqlite.tokens import SqliteNonces, SqliteTokens
@@ -24,6 +25,7 @@ class SqliteBackend:
         self.events = SqliteEventLog(self.db)
         self.subscriptions = SqliteSubscriptions(self.db)
         self.spaces = SqliteSpaceSettings(self.db)
+        self.calendars = SqliteCalendars(self.db)
 
     def __repr__(self) -> str:
         return f"SqliteBackend({self.db.path!r})"

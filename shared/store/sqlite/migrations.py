@@ -114,6 +114,70 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX reminders_owner ON reminders (owner, kind, next_fire)",
         ),
     ),
+    Migration(
+        5,
+        "connected calendars (due sweep and agenda indexes), their watch channels, "
+        "and meetings scheduled from Chat",
+        (
+            """CREATE TABLE calendar_links (
+                user TEXT PRIMARY KEY,
+                calendar_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                email TEXT NOT NULL DEFAULT '',
+                reminders_on INTEGER NOT NULL,
+                minutes_before INTEGER NOT NULL,
+                destination TEXT NOT NULL DEFAULT '',
+                destination_name TEXT NOT NULL DEFAULT '',
+                agenda_on INTEGER NOT NULL,
+                agenda_time TEXT NOT NULL,
+                kinds TEXT NOT NULL,
+                zone TEXT NOT NULL DEFAULT '',
+                zone_noted TEXT NOT NULL DEFAULT '',
+                sync_token TEXT NOT NULL DEFAULT '',
+                synced_at REAL NOT NULL,
+                full_synced_at REAL NOT NULL,
+                generation INTEGER NOT NULL,
+                next_sync REAL,
+                failures INTEGER NOT NULL,
+                note TEXT NOT NULL DEFAULT '',
+                agenda_next REAL,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                version INTEGER NOT NULL
+            )""",
+            # The sweep and the agenda job cost what is due, not what is stored.
+            "CREATE INDEX calendar_links_next_sync ON calendar_links (next_sync) "
+            "WHERE next_sync IS NOT NULL",
+            "CREATE INDEX calendar_links_agenda_next ON calendar_links (agenda_next) "
+            "WHERE agenda_next IS NOT NULL",
+            """CREATE TABLE calendar_channels (
+                id TEXT PRIMARY KEY,
+                user TEXT NOT NULL,
+                calendar_id TEXT NOT NULL,
+                resource_id TEXT NOT NULL DEFAULT '',
+                token_hash TEXT NOT NULL,
+                expiration REAL NOT NULL,
+                created_at REAL NOT NULL
+            )""",
+            "CREATE INDEX calendar_channels_user ON calendar_channels (user)",
+            """CREATE TABLE scheduled_meetings (
+                event_id TEXT PRIMARY KEY,
+                user TEXT NOT NULL,
+                space TEXT NOT NULL,
+                thread TEXT NOT NULL DEFAULT '',
+                message TEXT NOT NULL DEFAULT '',
+                title TEXT NOT NULL DEFAULT '',
+                start REAL NOT NULL,
+                meet_space TEXT NOT NULL DEFAULT '',
+                meeting_code TEXT NOT NULL DEFAULT '',
+                subscription TEXT NOT NULL DEFAULT '',
+                posted TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                version INTEGER NOT NULL
+            )""",
+            "CREATE INDEX scheduled_meetings_meet_space ON scheduled_meetings (meet_space)",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
