@@ -106,7 +106,7 @@ def _run(
         report.full = True
         token = _pages(services, client, link, report, now=now, sync_token=None)
         report.withdrawn += _withdraw_unseen(services, link, now=now)
-    _finish(services, link, report, token=token, now=now)
+    _finish(services, replace(link, zone=report.zone or link.zone), report, token=token, now=now)
 
 
 def _pages(

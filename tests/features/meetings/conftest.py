@@ -32,20 +32,23 @@ from devkit.emulator import ChatEmulator
 from devkit.emulator.auth import DEFAULT_APP_TOKEN
 from devkit.emulator.calendar import CalendarEmulator
 from devkit.oauth_server import OAuthServer
-from devkit.sample_events import Persona, legacy_message_event
+from devkit.sample_events import Persona, addon_message_event, legacy_message_event
 from functions.reminders import reminders_tick
 from functions.workspace_events import workspace_events
 from shared.chatapi.pacing import Pacer
 from shared.config import Settings
 from shared.wiring import Runtime, build_services, reset_runtime, use_runtime
 from shared.workspace.jobs import Job
+from tests.scenarios.conftest import ADDON_SA, ENDPOINT_URL, ChatHarness
+from tests.scenarios.test_reminders_kit import Answer, Button, click_event, read_answer
 
 ROOT = Path(__file__).resolve().parents[3]
-PERSONA = Persona()  # users/100000000000000000001, dev@example.com; DM spaces/DM1
-USER = f"users/{PERSONA.user_id}"
 DM = "spaces/DM1"
+#: dev@example.com (users/100000000000000000001) in their DM with Nudge, and in a team space.
+PERSONA = Persona(space=DM, space_type="DIRECT_MESSAGE", space_display_name="")
+IN_TEAM = Persona()  # spaces/AAAA, "Local team"
+USER = f"users/{PERSONA.user_id}"
 PROJECT_NUMBER = "424242424242"
-PUBLIC_URL = "https://nudge.example.com/chat"
 CHAT_REDIRECT = "https://chat.google.com/api/bot_config_complete?token=abc"
 COMMAND_IDS = {"/help": 1, "/meetings": 7}
 
@@ -104,6 +107,8 @@ class MeetingsStack:
     chat: ChatEmulator
     calendar: CalendarEmulator
     key: DevKey
+    certs: CertsServer
+    kind: str
     client: Any
     jobs: CapturedJobs
     runtime: Runtime
@@ -112,26 +117,42 @@ class MeetingsStack:
 
     # --- Chat, as Google sends it ------------------------------------------------------
 
-    def command(self, text: str, *, space: str = DM, addon: bool = False) -> dict[str, Any]:
-        """Send ``text`` (a slash command) from the persona; returns chat_app's JSON answer."""
-        event = legacy_message_event(text, PERSONA, COMMAND_IDS)
-        event["configCompleteRedirectUrl"] = CHAT_REDIRECT
-        if space == DM:
-            event["space"] = {"name": DM, "type": "DM", "spaceType": "DIRECT_MESSAGE"}
-            event["message"]["space"] = event["space"]
-        return self.send(event)
+    @property
+    def harness(self) -> ChatHarness:
+        mode = "project_number" if self.kind == "legacy" else "addon"
+        return ChatHarness(self.client, self.key, self.certs, mode)
+
+    def command(self, text: str, persona: Persona = PERSONA) -> dict[str, Any]:
+        """``persona`` sends ``text`` (a slash command); returns chat_app's JSON answer."""
+        build = legacy_message_event if self.kind == "legacy" else addon_message_event
+        return self.send(build(text, persona, COMMAND_IDS, redirect=CHAT_REDIRECT))
+
+    def say(self, text: str, persona: Persona = PERSONA) -> Answer:
+        """``command`` read back into the scenario kit's ``Answer`` (checked against protos)."""
+        return read_answer(self.command(text, persona), self.kind)
+
+    def press(
+        self,
+        button: Button,
+        persona: Persona = PERSONA,
+        *,
+        message: dict[str, Any] | None = None,
+        form: dict[str, Any] | None = None,
+    ) -> Answer:
+        event = click_event(self.kind, button, persona, message=message, form=form)
+        return read_answer(self.send(event), self.kind)
 
     def send(self, event: dict[str, Any]) -> dict[str, Any]:
-        token = self.key.chat_token(PROJECT_NUMBER)
-        response = self.client.post("/", json=event, headers={"Authorization": f"Bearer {token}"})
+        response = self.harness.post(event)
         assert response.status_code == 200, response.data
         answer: dict[str, Any] = response.json
         return answer
 
     def consent(self, answer: dict[str, Any]) -> None:
-        """Follow a REQUEST_CONFIG answer: consent at the fake Google, then the callback."""
-        assert answer["actionResponse"]["type"] == "REQUEST_CONFIG", answer
-        location = self.oauth.authorize(answer["actionResponse"]["url"])
+        """Follow a consent prompt: consent at the fake Google, then the callback."""
+        urls = [u for u in _strings(answer) if u.startswith(self.oauth.auth_url + "?")]
+        assert urls, answer
+        location = self.oauth.authorize(urls[0])
         query = urllib.parse.urlsplit(location).query
         callback = self.client.get(f"/oauth/callback?{query}")
         assert callback.status_code == 302, callback.data
@@ -174,6 +195,17 @@ class MeetingsStack:
         ]
 
 
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
 def settings_env(
     *,
     oauth: OAuthServer,
@@ -182,15 +214,27 @@ def settings_env(
     certs: CertsServer,
     database: Path,
     push_url: str | None,
+    kind: str,
 ) -> dict[str, str]:
+    if kind == "legacy":
+        verification = {
+            "NUDGE_CHAT_AUDIENCE": PROJECT_NUMBER,
+            "NUDGE_CHAT_CERTS_URL": certs.certs_url,
+        }
+    else:
+        verification = {
+            "NUDGE_CHAT_AUDIENCE": ENDPOINT_URL,
+            "NUDGE_OIDC_CERTS_URL": certs.certs_url,
+            "NUDGE_ADDON_SERVICE_ACCOUNT": ADDON_SA,
+            "NUDGE_APP_FORMAT": "addon",
+        }
     env = {
         **oauth.settings_env(),
-        "NUDGE_CHAT_AUDIENCE": PROJECT_NUMBER,
-        "NUDGE_CHAT_CERTS_URL": certs.certs_url,
+        **verification,
         "NUDGE_COMMAND_IDS": ",".join(f"{k}={v}" for k, v in COMMAND_IDS.items()),
         "NUDGE_TOKEN_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "NUDGE_DATABASE": str(database),
-        "NUDGE_PUBLIC_URL": PUBLIC_URL,
+        "NUDGE_PUBLIC_URL": ENDPOINT_URL,
         "NUDGE_CHAT_API_ENDPOINT": chat.url,
         "NUDGE_CHAT_API_TOKEN": DEFAULT_APP_TOKEN,
         "NUDGE_CALENDAR_API_ENDPOINT": calendar.calendar_url,
@@ -212,7 +256,7 @@ def make_stack(
 ) -> Iterator[Callable[..., MeetingsStack]]:
     stops: list[Callable[[], None]] = []
 
-    def build(*, push: bool = True) -> MeetingsStack:
+    def build(*, push: bool = True, kind: str = "legacy") -> MeetingsStack:
         certs = CertsServer(dev_key, max_age=3600).start()
         stops.append(certs.stop)
         oauth = OAuthServer(
@@ -244,6 +288,7 @@ def make_stack(
             certs=certs,
             database=tmp_path / "nudge.db",
             push_url=f"{url}/calendar/notifications" if push else None,
+            kind=kind,
         )
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -266,6 +311,8 @@ def make_stack(
             chat=chat,
             calendar=calendar,
             key=dev_key,
+            certs=certs,
+            kind=kind,
             client=app.test_client(),
             jobs=jobs,
             runtime=runtime,
