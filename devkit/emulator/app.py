@@ -2,9 +2,11 @@
 
 Order of work for an API request: route (discovery paths) -> latency fault ->
 auth (bearer token, or webhook ``key``/``token``) -> scope check (the
-method's discovery ``scopes``) -> query and body validation -> pre-commit
+method's discovery ``scopes``) -> system parameters (``system_params``), query
+and body validation (enums by name or number) -> pre-commit
 faults -> quotas -> the operation -> Workspace events for a committed Chat
-write -> post-commit fault. Every API request is logged (path only, never the
+write -> post-commit fault -> the response (enums as numbers on
+``enum-encoding=int``). Every API request is logged (path only, never the
 query string). Workspace Events routes (``workspaceevents.v1.json``) are served
 by ``workspace_events.WorkspaceEvents`` the same way.
 """
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from devkit.emulator import discovery
+from devkit.emulator import discovery, enums, system_params
 from devkit.emulator.auth import Principal, webhook_principal
 from devkit.emulator.core import Core
 from devkit.emulator.discovery import Method, full_scope
@@ -195,7 +197,8 @@ class EmulatorApp:
         else:
             self._check_scopes(principal, method)
         extra = ("token",) if principal.kind == "webhook" else ()
-        query = document.parse_query(method, request.args.items(multi=True), extra=extra)
+        system, pairs = system_params.extract(request.args.items(multi=True))
+        query = document.parse_query(method, pairs, extra=extra)
         body = document.validate_body(method, read_json(request)) if method.request_ref else {}
         is_message_write = method.id in MESSAGE_WRITES
         is_write = is_message_write or method.id in MEMBERSHIP_WRITES | REACTION_WRITES
@@ -211,7 +214,9 @@ class EmulatorApp:
             if after.error is not None or after.timeout:
                 self.core.journal.count("faults_after_commit")
                 self._apply(after)
-        return json_response(result)
+        if system.enum_ints and method.response_ref:
+            result = enums.to_numbers(document.schemas, method.response_ref, result)
+        return json_response(result, pretty=system.pretty)
 
     def _apply(self, decision: Decision) -> None:
         """Carry out a fault decision: hang then 504, or raise its error."""

@@ -8,8 +8,9 @@ This module turns it into routes (``path`` templates with the path
 parameters' ``pattern``), checks query parameters (known names, enum values,
 booleans, integers) and checks JSON bodies recursively against the schemas
 the way Google's proto-JSON front end does: camelCase or snake_case keys,
-unknown names rejected, JSON types and enum values checked. Output-only
-(``readOnly``) fields are accepted and dropped. Error texts follow Google's.
+unknown names rejected, JSON types and enum values checked (enums by name or
+proto number, see ``enums``). Output-only (``readOnly``) fields are accepted
+and dropped. Error texts follow Google's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from devkit.emulator import enums
 from devkit.emulator.errors import invalid
 
 Json = dict[str, Any]
@@ -48,6 +50,15 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "..."
 
 
+def _enum(values: list[str], raw: Any, path: str) -> str:
+    """An enum value given by name or proto number, as its name; ``ValueError`` otherwise."""
+    try:
+        return enums.parse(values, raw)
+    except enums.EnumError as exc:
+        hint = f": {exc.hint}" if exc.hint else ""
+        raise ValueError(f"Invalid value at '{path}' (TYPE_ENUM), {_shown(raw)}{hint}") from None
+
+
 @dataclass(frozen=True)
 class Method:
     """One REST method of the discovery document."""
@@ -59,6 +70,7 @@ class Method:
     parameters: Mapping[str, Mapping[str, Any]]
     request_ref: str | None
     scopes: frozenset[str]
+    response_ref: str | None = None
 
     @property
     def body_name(self) -> str:
@@ -106,6 +118,7 @@ class Discovery:
                 parameters=params,
                 request_ref=(desc.get("request") or {}).get("$ref"),
                 scopes=frozenset(desc.get("scopes", ())),
+                response_ref=(desc.get("response") or {}).get("$ref"),
             )
         # Precomputed once, not per request: query parameters with their snake_case
         # aliases per method, and the accepted key -> field name map per schema.
@@ -207,8 +220,8 @@ class Discovery:
             except ValueError:
                 label = "TYPE_INT64" if spec.get("format") == "int64" else "TYPE_INT32"
                 raise ValueError(f"Invalid value at '{field}' ({label}), {_shown(raw)}") from None
-        if "enum" in spec and raw not in spec["enum"]:
-            raise ValueError(f"Invalid value at '{field}' (TYPE_ENUM), {_shown(raw)}")
+        if "enum" in spec:
+            return _enum(spec["enum"], raw, field)
         return raw
 
     # --- request bodies ----------------------------------------------------------
@@ -295,16 +308,11 @@ class Discovery:
         if kind == "string":
             enum = spec.get("enum")
             if enum is not None:
-                if isinstance(value, str) and value in enum:
-                    return value
-                if (
-                    isinstance(value, int)
-                    and not isinstance(value, bool)
-                    and 0 <= value < len(enum)
-                ):
-                    return enum[value]
-                errors.append(f"Invalid value at '{path}' (TYPE_ENUM), {_shown(value)}")
-                return None
+                try:
+                    return _enum(enum, value, path)
+                except ValueError as exc:
+                    errors.append(str(exc))
+                    return None
             if (
                 fmt in ("int64", "uint64")
                 and isinstance(value, int)

@@ -13,10 +13,13 @@ JSON_TYPE = "application/json; charset=UTF-8"
 
 
 def json_response(
-    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None, *, pretty: bool = True
 ) -> Response:
-    """Pretty-printed JSON, like Google's default ``prettyPrint=true``."""
-    body = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    """JSON, pretty-printed like Google's default ``prettyPrint=true`` unless ``pretty`` is off."""
+    if pretty:
+        body = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    else:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
     return Response(body, status=status, content_type=JSON_TYPE, headers=headers or {})
 
 
