@@ -31,6 +31,8 @@ PENDING_RECHECK = timedelta(minutes=1)
 PENDING_FOR = timedelta(days=7)
 #: Backoff after failed syncs: doubling from a minute, at most an hour.
 MAX_BACKOFF = timedelta(hours=1)
+#: How often a calendar whose push channel Google refused is swept (as with push off).
+WITHOUT_PUSH = timedelta(minutes=5)
 
 
 def has_read_grant(services: Services, user: str) -> bool:
@@ -118,11 +120,16 @@ def _channel(services: Services, user: str, *, now: datetime) -> None:
     try:
         channels.ensure_channel(services, link, now=now)
     except ApiError as exc:
-        # Push is an optimisation: the sweep keeps the calendar in sync without it.
+        # Push is an optimisation: the sweep keeps the calendar in sync without it, as
+        # often as when push is off, and tries the channel again each time.
         log.warning(
             "could not create a calendar push channel; polling instead",
             extra={"fields": {"user": user, "error": str(exc)[:300]}},
         )
+        soon = (now + WITHOUT_PUSH).timestamp()
+        current = services.calendars().get_link(user)
+        if current is not None and (current.next_sync is None or current.next_sync > soon):
+            services.calendars().save_link(replace(current, next_sync=soon))
 
 
 def broken(services: Services, user: str, *, now: datetime, why: str) -> None:

@@ -200,3 +200,16 @@ def test_a_revoked_grant_breaks_the_link_and_tells_the_user_once(
     assert link.state is LinkState.BROKEN
     told = [m for m in stack.posts() if "no longer read your calendar" in str(m.get("text"))]
     assert len(told) == 1
+
+
+def test_a_refused_push_address_falls_back_to_polling_every_5_minutes(
+    make_stack: Callable[..., MeetingsStack],
+) -> None:
+    stack = make_stack(push=True)
+    stack.calendar.set_push(unauthorized_hosts=["127.0.0.1"])
+    stack.connect()
+    assert not stack.calendar.channels()
+    base = now_plus(0)
+    stack.calendar.create_event(ALEX, meeting("Unpushed", base + timedelta(minutes=60)))
+    stack.tick(base + timedelta(minutes=6))
+    assert "Unpushed" in pending(stack)
