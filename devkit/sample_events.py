@@ -2,18 +2,31 @@
 
 These are the events ``nudge chat`` and ``nudge event`` sign and send: a typed
 line becomes a ``MESSAGE`` (or a slash command when it starts with ``/``),
-shaped as Google Chat would send it.
+shaped as Google Chat would send it, with ``@Name`` of a known local person as
+a ``USER_MENTION``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-APP_USER = {"name": "users/app", "displayName": "Nudge", "type": "BOT"}
+from devkit.mentions import (
+    APP_USER,
+    Person,
+    annotate_mentions,
+    mention_annotation,
+    shifted,
+    without_app_mentions,
+)
+
+#: Where ``configCompleteRedirectUrl`` points: the page the local OAuth server serves
+#: (``LocalStack.config_complete_url`` gives it on the configured port).
+CONFIG_COMPLETE_PATH = "/chat/config-complete"
+CONFIG_COMPLETE = "http://127.0.0.1:8092" + CONFIG_COMPLETE_PATH
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,57 +66,70 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _message(text: str, persona: Persona, command_ids: Mapping[str, int]) -> dict[str, Any]:
+def _message(
+    text: str,
+    persona: Persona,
+    command_ids: Mapping[str, int],
+    people: Sequence[Person] = (),
+) -> dict[str, Any]:
+    spelled, mentions = annotate_mentions(text, people)
     thread = {"name": f"{persona.space}/threads/{uuid.uuid4().hex[:11]}"}
     message: dict[str, Any] = {
         "name": f"{persona.space}/messages/{uuid.uuid4().hex[:11]}.{uuid.uuid4().hex[:11]}",
         "sender": persona.user,
         "createTime": _now(),
-        "text": text,
-        "argumentText": text,
+        "text": spelled,
+        "argumentText": without_app_mentions(spelled, mentions),
         "thread": thread,
         "space": {"name": persona.space},
-        "annotations": [],
+        "annotations": mentions,
     }
-    if text.startswith("/"):
-        name, _, rest = text.partition(" ")
+    if spelled.startswith("/"):
+        name = spelled.split(None, 1)[0]
         command_id = str(command_ids.get(name, 0))
-        message["argumentText"] = " " + rest if rest else ""
+        message["argumentText"] = spelled[len(name) :]
         message["slashCommand"] = {"commandId": command_id}
+        command = {
+            "type": "SLASH_COMMAND",
+            "startIndex": 0,
+            "length": len(name),
+            "slashCommand": {
+                "bot": APP_USER,
+                "type": "INVOKE",
+                "commandName": name,
+                "commandId": command_id,
+                "triggersDialog": False,
+            },
+        }
+        message["annotations"] = [command, *mentions]
+    elif persona.space_type != "DIRECT_MESSAGE" and not any(
+        m["userMention"]["user"]["type"] == "BOT" for m in mentions
+    ):
+        # In a space the app hears only what @mentions it: mention it first, as Chat would.
+        prefix = "@Nudge "
+        message["text"] = prefix + spelled
+        message["argumentText"] = " " + message["argumentText"]
         message["annotations"] = [
-            {
-                "type": "SLASH_COMMAND",
-                "startIndex": 0,
-                "length": len(name),
-                "slashCommand": {
-                    "bot": APP_USER,
-                    "type": "INVOKE",
-                    "commandName": name,
-                    "commandId": command_id,
-                    "triggersDialog": False,
-                },
-            }
-        ]
-    elif persona.space_type != "DIRECT_MESSAGE":
-        mention = "@Nudge"
-        message["text"] = f"{mention} {text}"
-        message["argumentText"] = f" {text}"
-        message["annotations"] = [
-            {
-                "type": "USER_MENTION",
-                "startIndex": 0,
-                "length": len(mention),
-                "userMention": {"user": APP_USER, "type": "MENTION"},
-            }
+            mention_annotation(APP_USER, 0, len(prefix) - 1),
+            *shifted(mentions, len(prefix)),
         ]
     return message
 
 
 def legacy_message_event(
-    text: str, persona: Persona = Persona(), command_ids: Mapping[str, int] | None = None
+    text: str,
+    persona: Persona = Persona(),
+    command_ids: Mapping[str, int] | None = None,
+    *,
+    people: Sequence[Person] = (),
+    redirect: str = CONFIG_COMPLETE,
 ) -> dict[str, Any]:
-    """A legacy ``MESSAGE`` event (a slash command when ``text`` starts with ``/``)."""
-    message = _message(text, persona, command_ids or {})
+    """A legacy ``MESSAGE`` event (a slash command when ``text`` starts with ``/``).
+
+    ``@name`` of one of ``people`` becomes a ``USER_MENTION``; ``redirect`` is the
+    ``configCompleteRedirectUrl`` (a page the local stack serves).
+    """
+    message = _message(text, persona, command_ids or {}, people)
     return {
         "type": "MESSAGE",
         "eventTime": message["createTime"],
@@ -111,18 +137,22 @@ def legacy_message_event(
         "user": persona.user,
         "message": message,
         "thread": message["thread"],
-        "configCompleteRedirectUrl": "http://127.0.0.1/chat/config-complete",
+        "configCompleteRedirectUrl": redirect,
         "common": {"hostApp": "CHAT", "userLocale": "en"},
     }
 
 
 def addon_message_event(
-    text: str, persona: Persona = Persona(), command_ids: Mapping[str, int] | None = None
+    text: str,
+    persona: Persona = Persona(),
+    command_ids: Mapping[str, int] | None = None,
+    *,
+    people: Sequence[Person] = (),
+    redirect: str = CONFIG_COMPLETE,
 ) -> dict[str, Any]:
     """The same line as a Workspace add-on event (a message or an app command payload)."""
-    message = _message(text, persona, command_ids or {})
+    message = _message(text, persona, command_ids or {}, people)
     chat: dict[str, Any] = {"user": persona.user, "eventTime": message["createTime"]}
-    redirect = "http://127.0.0.1/chat/config-complete"
     if "slashCommand" in message:
         chat["appCommandPayload"] = {
             "appCommandMetadata": {

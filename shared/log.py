@@ -1,9 +1,13 @@
-"""Structured JSON logs that Cloud Logging understands, with secrets redacted.
+"""Logs: structured JSON for Cloud Logging, readable lines locally; secrets redacted.
 
-Each record becomes one JSON line on stdout with ``severity``, ``message``,
-the request's trace (``logging.googleapis.com/trace``) and correlation ID,
-and any ``extra={"fields": {...}}``. Redaction runs on every string that
-leaves the process, so a token slipped into a message never reaches a log.
+On Cloud Functions (``K_SERVICE`` is set) each record becomes one JSON line on
+stdout with ``severity``, ``message``, the request's trace
+(``logging.googleapis.com/trace``) and correlation ID, and any
+``extra={"fields": {...}}``. Anywhere else a record is one readable line
+(time, level, logger, message, ``key=value`` fields); the rest of a multi-line
+message (a ready-to-paste handler, a traceback) follows as it is, so it can be
+copied. Redaction runs on every string that leaves the process, so a token
+slipped into a message never reaches a log.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -150,17 +155,64 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """Format records as readable lines for a terminal (local runs)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = redact(record.getMessage())
+        if record.exc_info:
+            message += "\n" + redact(self.formatException(record.exc_info))
+        headline, _, rest = message.partition("\n")
+        fields: dict[str, Any] = {}
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, Mapping):
+            fields.update({str(k): _redact_value(v) for k, v in extra.items()})
+        context = _current.get()
+        if context is not None:
+            fields.setdefault("correlation_id", context.correlation_id)
+        moment = self.formatTime(record, "%H:%M:%S") + f".{int(record.msecs):03d}"
+        pairs = "".join(f" {key}={_text_value(value)}" for key, value in fields.items())
+        line = f"{moment} {record.levelname:<7} {record.name}: {headline.rstrip()}"
+        if pairs:
+            line += " " + pairs
+        # The rest as it is (no prefix, no escapes): code in it can be pasted.
+        return line + ("\n" + rest.rstrip("\n") + "\n" if rest.strip() else "")
+
+
+def _text_value(value: Any) -> str:
+    """A field value for ``key=value``: bare when it is one plain word, else JSON."""
+    if isinstance(value, str) and value and re.fullmatch(r"[^\s\"'=]+", value):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def structured_logs(env: Mapping[str, str] | None = None) -> bool:
+    """True on Cloud Functions (``K_SERVICE`` set), where Cloud Logging reads JSON."""
+    return bool((os.environ if env is None else env).get("K_SERVICE", "").strip())
+
+
+def formatter(
+    project_id: str | None = None, *, structured: bool | None = None
+) -> logging.Formatter:
+    """JSON for Cloud Logging when ``structured`` (default: on Cloud Functions), else text."""
+    if structured if structured is not None else structured_logs():
+        return JsonFormatter(project_id)
+    return TextFormatter()
+
+
 class _NudgeHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler ``configure`` installed, so a second call changes nothing."""
 
 
-def configure(level: str = "INFO", project_id: str | None = None) -> None:
-    """Send Nudge's logs to stdout as Cloud Logging JSON; idempotent per process."""
+def configure(
+    level: str = "INFO", project_id: str | None = None, *, structured: bool | None = None
+) -> None:
+    """Send Nudge's logs to stdout (JSON on Cloud Functions, text lines elsewhere); idempotent."""
     loggers = [logging.getLogger(name) for name in ("shared", "functions", "devkit", "main")]
     if any(isinstance(h, _NudgeHandler) for h in loggers[0].handlers):
         return
     handler = _NudgeHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(project_id))
+    handler.setFormatter(formatter(project_id, structured=structured))
     for logger in loggers:
         logger.addHandler(handler)
         logger.setLevel(level)

@@ -9,6 +9,7 @@ from typing import Any
 
 from devkit.cli.common import (
     APP_MEMBERSHIPS_SCOPE,
+    EXIT_API,
     EXIT_CONFIG,
     EXIT_OK,
     EXIT_USAGE,
@@ -19,6 +20,7 @@ from devkit.cli.common import (
     app_client,
     as_user,
     emit,
+    prog,
     retry_policy,
     settings_for,
     space_arg,
@@ -58,16 +60,21 @@ def message_arg(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    """Post a message as the app (app auth, ``chat.bot``)."""
     space = space_arg(args.space)
     message = message_arg(args)
     client = app_client(args)
-    result = api_call(lambda: client.create_message(space, message, thread_key=args.thread_key))
+    result = api_call(
+        lambda: client.create_message(space, message, thread_key=args.thread_key),
+        local=args.local,
+    )
     thread = result.get("thread", {}).get("name", "")
     emit(args, result, f"posted {result.get('name', '')}" + (f" in {thread}" if thread else ""))
     return EXIT_OK
 
 
 def cmd_webhook(args: argparse.Namespace) -> int:
+    """Post through an incoming webhook; its URL never comes from the command line."""
     from shared.chatapi.webhook import WebhookClient
 
     settings = settings_for(args)
@@ -96,13 +103,15 @@ def _membership_line(result: dict[str, Any], space: str) -> str:
 
 
 def cmd_members_add(args: argparse.Namespace) -> int:
+    """Add a person (as the app, or ``--as`` a user) or the app itself (``--as`` a user)."""
     space = space_arg(args.space)
     acting = user_arg(args.as_user, "--as") if args.as_user else None
     if args.app:
         if not acting:
             raise CliError(
-                "adding the app needs user auth (chat.memberships.app): "
-                "pass --as users/ID of someone who granted it in Chat",
+                "adding the app needs user auth (chat.memberships.app): pass --as users/ID "
+                "of someone who granted it (`nudge connect --as users/ID --scope "
+                "chat.memberships.app` asks them)",
                 EXIT_USAGE,
             )
         result = as_user(args, acting, MEMBERSHIPS_APP_SCOPE, lambda c: c.add_app(space))
@@ -114,14 +123,42 @@ def cmd_members_add(args: argparse.Namespace) -> int:
             )
         else:
             client = app_client(args, APP_MEMBERSHIPS_SCOPE)
-            result = api_call(lambda: client.create_membership(space, user))
+            try:
+                result = api_call(lambda: client.create_membership(space, user), local=args.local)
+            except CliError as exc:
+                if exc.code == EXIT_API and "scope" in str(exc).lower():
+                    raise CliError(
+                        f"{exc}\n{_as_user_instead(args, space, user)}", EXIT_API
+                    ) from None
+                raise
     emit(args, result, _membership_line(result, space))
     return EXIT_OK
 
 
+def _as_user_instead(args: argparse.Namespace, space: str, user: str) -> str:
+    """Advice when app auth lacks ``chat.app.memberships``: the two commands that work."""
+    if args.local:
+        from devkit.sample_events import Persona
+
+        me = Persona().user["name"]
+        return (
+            "The local app has only chat.bot (chat.app.memberships needs a Workspace admin's "
+            "approval). Add them as a user instead: grant chat.memberships through the local "
+            "OAuth server, then add them as that user:\n"
+            f"  {prog()} connect --local --as {me} --scope chat.memberships\n"
+            f"  {prog()} members add --local --space {space} --user {user} --as {me}"
+        )
+    return (
+        "App auth needs chat.app.memberships, which a Workspace admin must approve for Nudge. "
+        "Or add them as a user who grants chat.memberships: `nudge connect --as users/ID "
+        "--scope chat.memberships`, then this command with --as users/ID."
+    )
+
+
 def cmd_spaces_list(args: argparse.Namespace) -> int:
+    """List the spaces the app is a member of."""
     client = app_client(args)
-    spaces = api_call(lambda: list(client.list_spaces()))
+    spaces = api_call(lambda: list(client.list_spaces()), local=args.local)
     lines = [
         f"{s.get('name')}\t{s.get('spaceType', '')}\t{s.get('displayName', '')}".rstrip()
         for s in spaces

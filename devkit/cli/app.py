@@ -13,7 +13,10 @@ from devkit.cli.common import (
     EXIT_USAGE,
     USAGE_EPILOG,
     CliError,
+    space_name,
 )
+from devkit.cli.connect import add_connect_command
+from devkit.cli.help import described, plain_help
 from devkit.cli.reminders import cmd_reminders_list, cmd_tick
 from devkit.cli.talk import cmd_chat, cmd_emulator, cmd_event, cmd_token
 from devkit.cli.web import add_web_command
@@ -39,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     send = sub.add_parser(
         "send", parents=[common], help="post a message as the app", epilog=USAGE_EPILOG
     )
-    send.add_argument("--space", required=True, help="spaces/ID")
+    send.add_argument("--space", required=True, type=space_name, help="spaces/ID")
     send.add_argument("--text", help="message text")
     send.add_argument("--thread-key", help="reply in (or start) the thread with this key")
     send.add_argument("--card", help="a JSON file with a card, a cardsV2 item or a message")
@@ -66,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Add a person (app auth with chat.app.memberships, or --as a user) or "
         "the app itself (only --as a user who granted chat.memberships.app).",
     )
-    add.add_argument("--space", required=True, help="spaces/ID")
+    add.add_argument("--space", required=True, type=space_name, help="spaces/ID")
     who = add.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", help="users/ID or users/EMAIL")
     who.add_argument("--app", action="store_true", help="add Nudge itself (needs --as)")
@@ -104,11 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     rlist = reminders_sub.add_parser("list", parents=[common], help="list stored reminders")
     scope = rlist.add_mutually_exclusive_group()
     scope.add_argument("--user", help="only this owner's (users/ID)")
-    scope.add_argument("--space", help="only those that post into or were set in spaces/ID")
+    scope.add_argument(
+        "--space", type=space_name, help="only those that post into or were set in spaces/ID"
+    )
     rlist.set_defaults(func=cmd_reminders_list)
 
     talk = argparse.ArgumentParser(add_help=False)
-    talk.add_argument("--space", default="spaces/AAAA", help="the space to talk in")
+    talk.add_argument(
+        "--space", default="spaces/AAAA", type=space_name, help="the space to talk in"
+    )
     talk.add_argument("--dm", action="store_true", help="the space is a DM with the app")
     talk.add_argument("--format", choices=("legacy", "addon"), default="legacy")
     talk.add_argument("--url", help="chat_app URL (default: the local stack's)")
@@ -133,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a token signed by the development key")
     token.add_argument("--audience", help="default: the local stack's project number")
     token.set_defaults(func=cmd_token)
+    add_connect_command(sub)
     add_web_command(sub)
+    described(parser)
+    plain_help(parser)
     return parser
 
 
@@ -142,7 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR, format="nudge: %(message)s")
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # the subcommand's own usage, not the top-level one
+            leaf: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
+            leaf.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:

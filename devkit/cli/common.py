@@ -6,8 +6,10 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import sqlite3
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,6 +31,12 @@ exit codes: 0 ok, 1 the API refused, 2 bad usage, 3 configuration, 4 unreachable
 Settings come from NUDGE_* variables (see the README); --local uses the stack
 that `make run` starts (NUDGE_LOCAL_*_PORT and NUDGE_LOCAL_DIR pick its ports and state).
 """
+
+
+def prog() -> str:
+    """How the user ran ``nudge`` (``.venv/bin/nudge``, say), for commands advice names."""
+    invoked = sys.argv[0] if sys.argv else ""
+    return invoked if os.path.basename(invoked) == "nudge" else "nudge"
 
 
 class CliError(Exception):
@@ -80,14 +88,27 @@ def retry_policy() -> Any:
     return RetryPolicy(max_attempts=3, initial_backoff=0.2, max_backoff=2.0, deadline=15.0)
 
 
+_SPACE_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def space_arg(value: str) -> str:
     """``spaces/ID`` (a bare ``ID`` gets the prefix); anything else is a usage error."""
+    try:
+        return space_name(value)
+    except argparse.ArgumentTypeError as exc:
+        raise CliError(f"--space {exc}", EXIT_USAGE) from None
+
+
+def space_name(value: str) -> str:
+    """The argparse ``type`` of ``--space``: ``spaces/ID`` with ID of letters, digits, - and _."""
     name = value.strip()
     if name and "/" not in name:
         name = f"spaces/{name}"
     parts = name.split("/")
-    if len(parts) != 2 or parts[0] != "spaces" or not parts[1]:
-        raise CliError(f"--space must look like spaces/ID, not {value!r}", EXIT_USAGE)
+    if len(parts) != 2 or parts[0] != "spaces" or not _SPACE_ID.fullmatch(parts[1]):
+        raise argparse.ArgumentTypeError(
+            f"must look like spaces/ID (ID: letters, digits, - and _ only), not {value!r}"
+        )
     return name
 
 
@@ -154,14 +175,12 @@ def as_user(args: argparse.Namespace, user: str, scope: str, call: Callable[[Any
             ChatClient(credentials, endpoint=settings.chat_api_endpoint, retry=retry_policy())
         )
 
+    local = bool(getattr(args, "local", False))
     try:
-        return api_call(lambda: grants.call(user, [scope], run))
+        return api_call(lambda: grants.call(user, [scope], run), local=local)
     except AuthorizationRequired as exc:
-        short = ", ".join(s.removeprefix(SCOPE_PREFIX) for s in exc.scopes)
         raise CliError(
-            f"{user} has no usable grant for {short} ({exc.reason}); "
-            "ask them to run /connect (or /invite) in Chat first",
-            EXIT_CONFIG,
+            grant_advice(user, exc.scopes, exc.reason, local=local), EXIT_CONFIG
         ) from None
     except sqlite3.Error as exc:
         raise CliError(f"cannot read the store: {exc}", EXIT_CONFIG) from None
@@ -179,6 +198,22 @@ def as_user(args: argparse.Namespace, user: str, scope: str, call: Callable[[Any
         store.close()
 
 
+def grant_advice(user: str, scopes: Iterable[str], reason: str, *, local: bool) -> str:
+    """What to run so that ``user`` grants ``scopes``: the exact ``nudge connect`` line."""
+    short = " ".join(f"--scope {s.removeprefix(SCOPE_PREFIX)}" for s in scopes)
+    what = ", ".join(s.removeprefix(SCOPE_PREFIX) for s in scopes)
+    if local:
+        return (
+            f"{user} has not granted {what} ({reason}). Grant it through the local OAuth "
+            f"server, then run this command again:\n  {prog()} connect --local --as {user} {short}"
+        )
+    return (
+        f"{user} has not granted {what} ({reason}). Run `{prog()} connect --as {user} {short}` "
+        "and have them open the link it prints, signed in to their Google account; "
+        "then run this command again."
+    )
+
+
 def emit(args: argparse.Namespace, payload: Any, human: str) -> None:
     if getattr(args, "json", False):
         print(json.dumps(payload, indent=2, sort_keys=True))
@@ -186,7 +221,7 @@ def emit(args: argparse.Namespace, payload: Any, human: str) -> None:
         print(human)
 
 
-def api_call(call: Callable[[], Any]) -> Any:
+def api_call(call: Callable[[], Any], *, local: bool = False) -> Any:
     """Run a Chat API call: refusals exit 1, no answer at all exits 4."""
     from shared.google.errors import ApiError
 
@@ -194,7 +229,8 @@ def api_call(call: Callable[[], Any]) -> Any:
         return call()
     except ApiError as exc:
         if exc.status is None:
-            raise CliError(f"cannot reach the Chat API: {exc}", EXIT_UNREACHABLE) from None
+            start = "; is the local stack running? Start it with `make run`" if local else ""
+            raise CliError(f"cannot reach the Chat API: {exc}{start}", EXIT_UNREACHABLE) from None
         raise CliError(str(exc), EXIT_API) from None
     except ValueError as exc:  # the client's own argument checks
         raise CliError(str(exc), EXIT_USAGE) from None

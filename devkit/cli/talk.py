@@ -21,22 +21,38 @@ from devkit.cli.common import (
     CliError,
     emit,
     local_stack,
-    space_arg,
 )
+from devkit.mentions import Person
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
+    """Run the local Chat API emulator in the foreground until Ctrl-C."""
     from devkit.emulator import main as emulator_main
+    from devkit.ports import port_problem
 
     port = local_stack().emulator_port if args.port is None else args.port
+    problem = port_problem(args.host, port)
+    if problem is not None:
+        raise CliError(
+            f"the Chat API emulator cannot start: {problem}. Stop whatever uses it (`make run` "
+            "starts an emulator too) or pick another port with --port or "
+            "NUDGE_LOCAL_EMULATOR_PORT.",
+            EXIT_CONFIG,
+        )
     argv = ["--host", args.host, "--port", str(port)]
     if args.quotas:
         argv.append("--quotas")
-    code = int(emulator_main(argv) or 0)
+    try:
+        code = int(emulator_main(argv) or 0)
+    except SystemExit:  # Werkzeug exits when the port was taken since the check
+        raise CliError(
+            f"the Chat API emulator cannot listen on {args.host}:{port}", EXIT_CONFIG
+        ) from None
     return EXIT_CONFIG if code == 2 else code  # it only fails on a bad host or a busy port
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    """Print a JWT signed by the development key, as Chat would send (for curl)."""
     from devkit.devkey import load_or_create
 
     stack = local_stack()
@@ -72,6 +88,33 @@ def _post_event(url: str, event: dict[str, Any], token: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def local_people(emulator_url: str) -> list[Person]:
+    """Everyone the local stack knows: the emulator's space members, then its seeded users."""
+    from devkit.emulator.state import DEFAULT_USERS
+
+    found: dict[str, Person] = {}
+    for space in _inspect(emulator_url, "spaces").get("spaces", []):
+        members = _inspect(emulator_url, f"{space.get('name')}/members")
+        for membership in members.get("memberships", []):
+            member = membership.get("member") or {}
+            name = str(member.get("name") or "")
+            if member.get("type") == "HUMAN" and name:
+                found.setdefault(name, Person(name, str(member.get("displayName") or name)))
+    for name, _, display_name, _ in DEFAULT_USERS:
+        found.setdefault(name, Person(name, display_name))
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+def _inspect(emulator_url: str, path: str) -> dict[str, Any]:
+    """``GET /_emulator/{path}`` as JSON; ``{}`` when the emulator does not answer."""
+    try:
+        with urllib.request.urlopen(f"{emulator_url}_emulator/{path}", timeout=2) as response:  # noqa: S310
+            payload: Any = json.loads(response.read())
+    except (OSError, ValueError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
 def _event_sender(args: argparse.Namespace) -> Callable[[str], dict[str, Any]]:
     from devkit.devkey import load_or_create
     from devkit.local import LOCAL_COMMAND_IDS
@@ -89,19 +132,20 @@ def _event_sender(args: argparse.Namespace) -> Callable[[str], dict[str, Any]]:
         ids = dict(Settings.from_env({"NUDGE_COMMAND_IDS": LOCAL_COMMAND_IDS}).command_ids)
     except ConfigError as exc:  # pragma: no cover - a constant
         raise CliError(str(exc), EXIT_CONFIG) from None
-    persona = Persona(
-        space=space_arg(args.space), space_type="DIRECT_MESSAGE" if args.dm else "SPACE"
-    )
+    persona = Persona(space=args.space, space_type="DIRECT_MESSAGE" if args.dm else "SPACE")
     build = addon_message_event if args.format == "addon" else legacy_message_event
     url = args.url or stack.app_url
 
     def send(text: str) -> dict[str, Any]:
-        return _post_event(url, build(text, persona, ids), key.chat_token(stack.audience))
+        people = local_people(stack.emulator_url) if "@" in text else []
+        event = build(text, persona, ids, people=people, redirect=stack.config_complete_url)
+        return _post_event(url, event, key.chat_token(stack.audience))
 
     return send
 
 
 def cmd_event(args: argparse.Namespace) -> int:
+    """Send one line as a signed Chat event to the local ``chat_app`` and print the reply."""
     from devkit.terminal import response_lines
 
     text = " ".join(args.text).strip()
@@ -144,7 +188,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     stack = local_stack()
     url = args.url or stack.app_url
-    space = space_arg(args.space)
+    space = args.space
     send = _event_sender(args)
     if not _reachable(url):
         raise CliError(f"cannot reach chat_app at {url}; is `make run` running?", EXIT_UNREACHABLE)
@@ -169,7 +213,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 lines = [f"  {line}" for line in message_lines(message)]
                 say("", f"[{sender}, posted via the Chat API]", *lines, prompt=True)
 
-    say(f"Chatting with Nudge in {space} at {url} (Ctrl-D to leave). Try /help.")
+    say(
+        f"Chatting with Nudge in {space} at {url} (Ctrl-D to leave). Try /help; "
+        "@Name of a local person is a mention (/invite @Ivy Invitee)."
+    )
     if not watching:
         say(f"(the Chat API emulator at {stack.emulator_url} is not answering: no async posts)")
     watcher = threading.Thread(target=watch, name="nudge-chat-watch", daemon=True)

@@ -3,21 +3,24 @@
 The simulator builds every event here from what happened in the page: who acted
 (``Actor``: the person, their locale and time zone), where (the space JSON from the
 emulator), on which stored message, and what they did. Typed ``@Name`` of a known
-person (or ``@Nudge``) becomes a real ``USER_MENTION`` annotation.
+person (or ``@Nudge``) becomes a real ``USER_MENTION`` annotation
+(``devkit.mentions``, shared with ``nudge chat``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from devkit.mentions import APP_USER as APP_USER
+from devkit.mentions import Person as Person
+from devkit.mentions import annotate_mentions as annotate_mentions
+
 Json = dict[str, Any]
 Format = Literal["legacy", "addon"]
-APP_USER: Json = {"name": "users/app", "displayName": "Nudge", "type": "BOT"}
 #: Where an event points the browser after a configuration flow (Chat's own page; the
 #: simulator serves one at ``/config-complete`` and uses it once it knows its address).
 CONFIG_COMPLETE = "http://127.0.0.1/chat/config-complete"
@@ -25,22 +28,6 @@ CONFIG_COMPLETE = "http://127.0.0.1/chat/config-complete"
 ZONE_EVENTS = frozenset({"CARD_CLICKED", "WIDGET_UPDATED"})
 #: Space JSON keys that are the simulator's or the emulator's, not Chat's.
 _SPACE_EXTRAS = ("webhookPath", "membershipCount", "spaceUri", "createTime")
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A simulated person (a seeded user of the emulator)."""
-
-    name: str
-    display_name: str
-
-    def json(self) -> Json:
-        return {
-            "name": self.name,
-            "displayName": self.display_name,
-            "type": "HUMAN",
-            "domainId": "local",
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,57 +55,6 @@ def now_rfc3339() -> str:
 def space_json(space: Mapping[str, Any]) -> Json:
     """The emulator's space as an event carries it."""
     return {k: v for k, v in space.items() if k not in _SPACE_EXTRAS}
-
-
-# --- mentions ----------------------------------------------------------------------------
-
-
-def annotate_mentions(
-    text: str, people: Sequence[Person], app_names: Sequence[str] = ("Nudge",)
-) -> tuple[str, list[Json]]:
-    """``text`` with each ``@name`` of a known person (or the app) spelled out, and
-    the ``USER_MENTION`` annotations Chat would attach.
-
-    ``@Alex Example``, ``@alex example`` and (when unique) ``@Alex`` all name the
-    same person; an unknown ``@name`` stays plain text, as in Chat.
-    """
-    candidates: list[tuple[str, Json]] = [(n, APP_USER) for n in app_names]
-    candidates += [(p.display_name, {**p.json(), "type": "HUMAN"}) for p in people]
-    firsts: dict[str, list[Json]] = {}
-    for person in people:
-        first = person.display_name.split(" ")[0]
-        if first and first != person.display_name:
-            firsts.setdefault(first.lower(), []).append(person.json())
-    for first, found in firsts.items():
-        if len(found) == 1:
-            candidates.append((first, found[0]))
-    candidates.sort(key=lambda c: len(c[0]), reverse=True)
-    out: list[str] = []
-    annotations: list[Json] = []
-    position = 0
-    for match in re.finditer(r"(?<![\w@])@", text):
-        if match.start() < position:
-            continue
-        rest = text[match.end() :]
-        for typed, user in candidates:
-            after = rest[len(typed) : len(typed) + 1]
-            if typed and rest.lower().startswith(typed.lower()) and not re.match(r"\w", after):
-                out.append(text[position : match.start()])
-                shown = "@" + str(user.get("displayName") or typed)
-                start = sum(len(part) for part in out)
-                out.append(shown)
-                annotations.append(
-                    {
-                        "type": "USER_MENTION",
-                        "startIndex": start,
-                        "length": len(shown),
-                        "userMention": {"user": user, "type": "MENTION"},
-                    }
-                )
-                position = match.end() + len(typed)
-                break
-    out.append(text[position:])
-    return "".join(out), annotations
 
 
 def command_annotation(name: str, command_id: int) -> Json:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
+import unicodedata
 
 from shared.chat.events.models import CommandEvent, Event
 
-#: Per event kind: (router decorator, its argument, default function name, event class).
+#: Per event kind: (router decorator, default function name, event class).
 _TEMPLATES: dict[str, tuple[str, str, str]] = {
     "message": ("@router.message()", "on_message", "MessageEvent"),
     "added": ("@router.added", "on_added", "AddedToSpaceEvent"),
@@ -18,23 +20,44 @@ _TEMPLATES: dict[str, tuple[str, str, str]] = {
     "dialog_cancel": ("@router.dialog_cancel({fn!r})", "on_dialog_cancel", "DialogCancelEvent"),
     "widget_update": ("@router.widget_update({fn!r})", "autocomplete", "WidgetUpdateEvent"),
 }
+#: Names the pasted module already uses (or Python does): a handler must not shadow them.
+_TAKEN = frozenset(dir(builtins)) | {
+    "router",
+    "feature",
+    "ctx",
+    "event",
+    "Context",
+    "Reply",
+    "Response",
+    "Feature",
+    "Router",
+}
 
 
-def _identifier(text: str, default: str) -> str:
-    """A Python function name from ``text``; ``default`` when none can be made."""
-    name = re.sub(r"[^0-9a-zA-Z_]+", "_", text).strip("_").lower()
-    if not name or name[0].isdigit() or keyword.iskeyword(name):
+def slug(text: str) -> str:
+    """``text`` as lower-case ``a_z0_9`` words (accents folded); "" when nothing is left."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^0-9a-z]+", "_", folded.lower()).strip("_")
+
+
+def function_name(text: str, default: str) -> str:
+    """A Python function name from ``text`` that shadows nothing; ``default`` when empty."""
+    name = slug(text)
+    if not name:
         return default
+    if name[0].isdigit() or keyword.iskeyword(name) or name in _TAKEN:
+        return "on_" + name
     return name
 
 
 def _command(event: CommandEvent) -> tuple[str, str, str]:
-    name = event.command_name or f"/command{event.command_id or ''}"
-    args = repr(name)
-    if event.command_id is not None:
-        args += f", command_id={event.command_id}"
+    # Chat's command IDs run from 1; 0 or none means no ID was configured.
+    command_id = event.command_id if event.command_id else None
+    fallback = "command" if command_id is None else f"command_{command_id}"
+    name = event.command_name or "/" + fallback
+    args = repr(name) + (f", command_id={command_id}" if command_id is not None else "")
     # ``on_`` keeps names such as ``help`` or ``list`` from shadowing builtins.
-    function = "on_" + _identifier(name, f"command_{event.command_id or 'x'}")
+    function = "on_" + (slug(event.command_name or "") or fallback)
     return f"@router.command({args})", function, "CommandEvent"
 
 
@@ -43,9 +66,9 @@ def _decorator(event: Event) -> tuple[str, str, str]:
     if isinstance(event, CommandEvent):
         return _command(event)
     decorator, default, cls = _TEMPLATES.get(event.kind, ("@router.message()", "on_event", ""))
-    function_name = str(getattr(event, "function", "") or "")
-    fn = function_name or "*"
-    name = _identifier(function_name, default) if "{fn" in decorator else default
+    invoked = str(getattr(event, "function", "") or "")
+    fn = invoked or "*"
+    name = function_name(invoked, default) if "{fn" in decorator else default
     return decorator.format(fn=fn), name, cls or type(event).__name__
 
 

@@ -176,7 +176,8 @@ def test_members_add_app_as_user_with_stored_grant(
         # No grant yet: a configuration problem with a way out, not a traceback.
         missing = nudge("members", "add", "--space", "spaces/TEAM", "--app", "--as", DEV)
         assert missing.code == 3
-        assert "/connect" in missing.err
+        # The advice names the command that grants exactly the missing scope.
+        assert f"connect --as {DEV} --scope chat.memberships.app" in missing.err
         no_traceback(missing)
 
         # Store the grant exactly as the app does: sealed with NUDGE_TOKEN_KEY in SQLite.

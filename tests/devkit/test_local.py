@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -20,12 +21,16 @@ import pytest
 
 from devkit.devkey import load_or_create
 from devkit.local import PORT_VARIABLES, LocalStack
+from devkit.oauth_server import follow_once
 
 from .conftest import NUDGE, ROOT, Result, clean_environ, free_port
 
 BANNER = "Nudge is running locally"
 BANNER_END = "send one signed event and print the reply"
 HELP_SAMPLE = ROOT / "devkit" / "samples" / "help.json"
+DEV = "users/100000000000000000001"
+IVY = "users/100000000000000000003"
+ALICE = {"name": "users/100000000000000000007", "displayName": "Alice Local", "autoAccept": True}
 
 
 class Lines:
@@ -250,6 +255,98 @@ def test_chat_shows_async_posts_as_they_land(
             chat.wait(timeout=5)
         assert chat.stderr is not None
         chat.stderr.close()
+
+
+def test_an_unhandled_event_logs_a_readable_pasteable_hint(
+    local_env: Running, nudge: Callable[..., Result]
+) -> None:
+    assert nudge("event", "/frob").code == 0
+    text = local_env.output.wait_for("def on_frob(event: CommandEvent, ctx: Context)")
+    lines = text.splitlines()
+    assert "@router.command('/frob')" in lines  # a line of its own, ready to paste
+    assert "def on_frob(event: CommandEvent, ctx: Context) -> Response:" in lines
+    assert not [line for line in lines if line.startswith('{"severity"')]
+
+
+def test_connect_in_chat_ends_on_a_page_that_loads(
+    local_env: Running, nudge: Callable[..., Result]
+) -> None:
+    reply = nudge("event", "--json", "/connect")
+    assert reply.code == 0, reply.err
+    consent = json.loads(reply.out)["actionResponse"]["url"]
+    status, callback = follow_once(consent)  # the local OAuth server consents at once
+    assert status == 302
+    status, page = follow_once(callback)  # chat_app stores the grant
+    assert (status, page) == (302, local_env.stack.config_complete_url)
+    with urllib.request.urlopen(page, timeout=5) as response:
+        assert "You can return to the chat" in response.read().decode()
+
+
+def test_members_add_as_a_user_by_following_the_advice(
+    local_env: Running, nudge: Callable[..., Result]
+) -> None:
+    add = ("members", "add", "--local", "--space", "spaces/AAAA", "--user", IVY)
+    as_app = nudge(*add)
+    assert as_app.code == 1
+    assert f"members add --local --space spaces/AAAA --user {IVY} --as {DEV}" in as_app.err
+    refused = nudge(*add, "--as", DEV)
+    assert refused.code == 3
+    [advice] = [line.split() for line in refused.err.splitlines() if "connect --local" in line]
+    assert advice[:2] == ["nudge", "connect"]
+    granted = nudge(*advice[1:])
+    assert granted.code == 0, granted.err
+    assert "chat.memberships" in granted.out
+    added = nudge(*add, "--as", DEV)
+    assert added.code == 0, added.err
+    assert f"{IVY.replace('users/', 'spaces/AAAA/members/')}: Ivy Invitee" in added.out
+    assert "INVITED" in added.out
+
+
+def test_invite_a_typed_mention_from_the_terminal(local: Running) -> None:
+    emulator = local.stack.emulator_url
+    _post(emulator + "_emulator/users", json.dumps(ALICE).encode(), None)
+    for space in (
+        {"name": "spaces/ALICE", "members": [ALICE["name"]]},
+        {"name": "spaces/TEAM2", "displayName": "Team two", "members": [DEV]},
+    ):
+        assert _post(emulator + "_emulator/spaces", json.dumps(space).encode(), None)[0] == 200
+    done = subprocess.run(
+        [str(NUDGE), "chat", "--space", "spaces/TEAM2"],
+        input="/invite @alice\n",
+        env=clean_environ(**local.env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "*Joined:* Alice Local" in done.stdout
+    with urllib.request.urlopen(emulator + "_emulator/spaces/TEAM2/members", timeout=5) as got:
+        members = json.loads(got.read())["memberships"]
+    assert ALICE["name"] in {m["member"]["name"] for m in members}
+
+
+def test_make_run_on_a_busy_port_exits_3_and_names_it(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        ports = {name: str(free_port()) for name, _ in PORT_VARIABLES.values()}
+        ports["NUDGE_LOCAL_EMULATOR_PORT"] = str(port)
+        done = subprocess.run(
+            [sys.executable, "-m", "devkit.local"],
+            cwd=tmp_path,
+            env=clean_environ(**ports, NUDGE_LOCAL_DIR=str(tmp_path / "state")),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 3, done.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "NUDGE_LOCAL_EMULATOR_PORT" in done.stderr
+    assert BANNER not in done.stdout
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
