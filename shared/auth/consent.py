@@ -123,7 +123,10 @@ class Consent:
         if missing:
             raise ConsentNotConfigured("user authorization needs " + ", ".join(missing))
         wanted = list(dict.fromkeys([*scopes, OPENID_SCOPE]))
-        state = self.signer.sign(user_name, wanted, chat_redirect(redirect_after))
+        local = not self.settings.on_cloud_functions
+        state = self.signer.sign(
+            user_name, wanted, chat_redirect(redirect_after, allow_loopback=local)
+        )
         query = {
             "response_type": "code",
             "client_id": str(self.settings.oauth_client_id),
@@ -212,5 +215,10 @@ class Consent:
             },
         )
         return ConsentResult(
-            state.user_name, frozenset(scopes), not_granted, chat_redirect(state.redirect_after)
+            state.user_name,
+            frozenset(scopes),
+            not_granted,
+            chat_redirect(
+                state.redirect_after, allow_loopback=not self.settings.on_cloud_functions
+            ),
         )

@@ -8,7 +8,6 @@ plug in their routers, HTTP routes and exception handlers (``Feature``).
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import uuid

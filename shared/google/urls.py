@@ -45,8 +45,9 @@ def check_outbound(url: str, what: str = "URL") -> str:
     raise UnsafeUrl(f"{what} must be https (plain http only to a loopback address)")
 
 
-def chat_redirect(url: str | None) -> str | None:
-    """``url`` if it may receive a browser after consent: https on Chat's hosts, or loopback."""
+def chat_redirect(url: str | None, *, allow_loopback: bool = True) -> str | None:
+    """``url`` if it may receive a browser after consent: https on Chat's hosts, or (with
+    ``allow_loopback``, for the local stack; never on Cloud Functions) a loopback page."""
     if not url:
         return None
     try:
@@ -56,6 +57,6 @@ def chat_redirect(url: str | None) -> str | None:
         return None
     if parts.scheme == "https" and host in CHAT_REDIRECT_HOSTS:
         return url
-    if parts.scheme in ("http", "https") and is_loopback(host):
+    if allow_loopback and parts.scheme in ("http", "https") and is_loopback(host):
         return url
     return None

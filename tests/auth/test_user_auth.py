@@ -184,6 +184,9 @@ def test_redirects_go_only_to_chat_hosts_or_loopback() -> None:
         assert chat_redirect(url) is None, url
     assert chat_redirect("https://mail.google.com/chat/x") == "https://mail.google.com/chat/x"
     assert chat_redirect("http://127.0.0.1:8080/done") == "http://127.0.0.1:8080/done"
+    # On Cloud Functions only Chat's own hosts: a loopback page exists only locally.
+    assert chat_redirect("http://127.0.0.1:8080/done", allow_loopback=False) is None
+    assert chat_redirect("https://chat.google.com/x", allow_loopback=False) is not None
 
 
 def test_scope_gating_happens_before_any_network_call(

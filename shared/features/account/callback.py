@@ -10,8 +10,8 @@ import html
 import logging
 
 from shared.auth.consent import CALLBACK_PATH, ConsentFailed
-from shared.http import HttpRequest, HttpResponse
 from shared.core.context import Context
+from shared.http import HttpRequest, HttpResponse
 
 log = logging.getLogger(__name__)
 
