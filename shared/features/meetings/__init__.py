@@ -24,7 +24,7 @@ from shared.chat.responses import Reply
 from shared.core.feature import Feature
 from shared.core.posting import PostKind
 from shared.core.router import Router
-from shared.features.meetings import actions, commands
+from shared.features.meetings import actions, commands, meet
 from shared.features.meetings.push import PATH, SYNC_JOB, calendar_notification
 from shared.store.reminders import Reminder
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 router = Router()
 router.include(commands.router)
 router.include(actions.router)
+router.include(meet.router)
 
 feature = Feature(
     "meetings",
