@@ -35,6 +35,8 @@ Nudge is running locally (Ctrl-C stops it):
   transcript        {stack.emulator_url}_emulator/spaces/AAAA/transcript
   certs server      {stack.certs_url}
   OAuth server      {stack.oauth_url}
+  Calendar emulator {stack.calendar_url}   (Calendar, Meet, People; make meetings at
+                    {stack.calendar_url}_emulator/ as other people would)
   reminders_tick    http://{stack.host}:{stack.tick_port}/   (a tick every {stack.tick_seconds:g} s)
   workspace_events  {stack.events_url}
 {jobs}

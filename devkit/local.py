@@ -110,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the local stack until Ctrl-C or SIGTERM; 0 on a clean stop."""
     from devkit.certs_server import CertsServer
     from devkit.emulator import ChatEmulator
+    from devkit.emulator.calendar import CalendarEmulator
     from devkit.emulator.state import DEFAULT_USERS
     from devkit.oauth_server import OAuthServer
     from devkit.web import WebSimulator
@@ -181,6 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 events_topic=events_topic,
             ).start()
             stops.append(emulator.stop)
+            part = "calendar_port"
+            calendar = CalendarEmulator(
+                stack.host, stack.calendar_port, tokeninfo_url=f"{stack.oauth_url}/tokeninfo"
+            ).start()
+            stops.append(calendar.stop)
             part = "web_port"
             web = WebSimulator(
                 app_url=stack.app_url,

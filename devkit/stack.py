@@ -20,7 +20,10 @@ from shared.config import ConfigError
 
 DEFAULT_STATE_DIR = ".nudge"
 #: Command IDs as they would be configured in the Chat API console.
-LOCAL_COMMAND_IDS = "/help=1,/connect=2,/logout=3,/invite=4,/remind=5,/reminders=6"
+LOCAL_COMMAND_IDS = (
+    "/help=1,/connect=2,/logout=3,/invite=4,/remind=5,/reminders=6,/meetings=7,/meet=8,"
+    "/subscribe=9,/unsubscribe=10"
+)
 #: What listens on each port, as messages name it.
 PORT_PARTS = {
     "app_port": "chat_app",
@@ -31,6 +34,7 @@ PORT_PARTS = {
     "events_port": "workspace_events",
     "pubsub_port": "the Pub/Sub emulator",
     "web_port": "the web simulator",
+    "calendar_port": "the Calendar API emulator",
 }
 #: ``(environment variable, default)`` of each port.
 PORT_VARIABLES = {
@@ -42,6 +46,7 @@ PORT_VARIABLES = {
     "events_port": ("NUDGE_LOCAL_EVENTS_PORT", 8094),
     "pubsub_port": ("NUDGE_LOCAL_PUBSUB_PORT", 8085),
     "web_port": ("NUDGE_LOCAL_WEB_PORT", 8095),
+    "calendar_port": ("NUDGE_LOCAL_CALENDAR_PORT", 8096),
 }
 
 
@@ -86,6 +91,7 @@ class LocalStack:
     events_port: int = 8094
     pubsub_port: int = 8085
     web_port: int = 8095
+    calendar_port: int = 8096
     #: Seconds between scheduler ticks (Cloud Scheduler's is one minute).
     tick_seconds: float = 60.0
     #: A made-up project number: local events use project-number verification.
@@ -111,6 +117,7 @@ class LocalStack:
             events_port=port("events_port"),
             pubsub_port=port("pubsub_port"),
             web_port=port("web_port"),
+            calendar_port=port("calendar_port"),
             tick_seconds=_seconds(env, "NUDGE_LOCAL_TICK_SECONDS", 60.0),
             state_dir=state_dir(env),
         )
@@ -122,6 +129,11 @@ class LocalStack:
     @property
     def emulator_url(self) -> str:
         return f"http://{self.host}:{self.emulator_port}/"
+
+    @property
+    def calendar_url(self) -> str:
+        """The Calendar emulator's root (Meet and People are served under it too)."""
+        return f"http://{self.host}:{self.calendar_port}/"
 
     @property
     def certs_url(self) -> str:
@@ -211,6 +223,11 @@ def app_environment(
             "NUDGE_DATABASE": str(stack.state_dir / "nudge.db"),
             "NUDGE_CHAT_API_TOKEN": "local-app-token",
             "NUDGE_COMMAND_IDS": LOCAL_COMMAND_IDS,
+            "NUDGE_CALENDAR_API_ENDPOINT": stack.calendar_url + "calendar/v3/",
+            "NUDGE_MEET_API_ENDPOINT": stack.calendar_url,
+            "NUDGE_PEOPLE_API_ENDPOINT": stack.calendar_url,
+            # The emulator pushes to loopback over plain http, as Calendar would over https.
+            "NUDGE_CALENDAR_PUSH_URL": stack.app_url + "calendar/notifications",
         }
     )
     # File variants would win over nothing but confuse readers; the values above are final.
