@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import chat_app_bench, events_bench, messages_bench, reminders_bench
+from bench import chat_app_bench, events_bench, meetings_bench, messages_bench, reminders_bench
 from bench.record import Record
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -24,6 +24,7 @@ def main(argv: list[str]) -> int:
         *messages_bench.SCENARIOS,
         *reminders_bench.SCENARIOS,
         *events_bench.SCENARIOS,
+        *meetings_bench.SCENARIOS,
     ):
         if wanted and wanted not in scenario.__name__.replace("_", " "):
             continue
