@@ -17,6 +17,11 @@ SCOPE_PURPOSES = {
     _AUTH + "chat.messages.readonly": "read your messages",
     _AUTH + "chat.spaces": "create and change spaces for you",
     _AUTH + "chat.spaces.readonly": "see your spaces",
+    _AUTH + "chat.messages.reactions.readonly": "see reactions to messages in your spaces",
+    _AUTH + "calendar.events.readonly": "read your calendar's events to remind you of meetings",
+    _AUTH + "calendar.events.owned": "create meetings in your calendar",
+    _AUTH + "directory.readonly": "look up the email addresses of people you mention",
+    _AUTH + "meetings.space.readonly": "find the transcripts and recordings of your meetings",
 }
 
 
