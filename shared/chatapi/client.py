@@ -1,10 +1,9 @@
 """``ChatClient``: the Chat REST API (v1) with retries, pacing and typed errors.
 
-Built on google-api-python-client with the *bundled* discovery document (no
-network at build time). The service is built once per client and shared;
-httplib2 is not thread-safe, so every thread sends on its own
-``AuthorizedHttp``, made on its first request and reused after.
-Everything goes in and comes out as the REST API's camelCase JSON dicts.
+Built on ``transport.ChatTransport``: google-api-python-client with the
+*bundled* discovery document, one service per client shared by every thread,
+each thread sending on its own ``AuthorizedHttp``. Everything goes in and comes
+out as the REST API's camelCase JSON dicts.
 
 Safe retries: reads, PATCH and DELETE are retried on 429/5xx/timeouts. A
 ``messages.create`` always carries an idempotency key: your ``message_id``
@@ -16,45 +15,21 @@ that its retries cannot post twice. Membership creation is retried only on
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import logging
-import random
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from shared.chatapi.ids import is_client_message_id
-from shared.chatapi.names import given, mask, require_space, space_of, user_name
-from shared.chatapi.pacing import Pacer, paced_call
+from shared.chatapi.names import given, mask, require_space, user_name
 from shared.chatapi.threads import threaded
-from shared.config import DEFAULT_CHAT_API_ENDPOINT
-from shared.google.discovery import ThreadHttp, authorized_http, build_service, execute
-from shared.google.errors import AlreadyExists, ApiError, NotFound
-from shared.google.paging import all_items
-from shared.google.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    import google.auth.credentials
+from shared.chatapi.transport import ChatTransport, Json
+from shared.google.errors import AlreadyExists
 
 log = logging.getLogger(__name__)
 
-Json = dict[str, Any]
 
-
-@dataclass(frozen=True, slots=True)
-class _Api:
-    """The googleapiclient resources: spaces, spaces.messages, spaces.members."""
-
-    spaces: Any
-    messages: Any
-    members: Any
-
-
-class ChatClient:
+class ChatClient(ChatTransport):
     """The Chat API as the given credentials (app or user).
 
     ``timeout`` bounds each HTTP attempt; ``retry`` bounds attempts and the
@@ -65,125 +40,8 @@ class ChatClient:
     injectable for tests.
     """
 
-    def __init__(
-        self,
-        credentials: google.auth.credentials.Credentials,
-        *,
-        endpoint: str = DEFAULT_CHAT_API_ENDPOINT,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        pacer: Pacer | None = None,
-        pacing: bool = True,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-        http_factory: Callable[[], Any] | None = None,
-    ) -> None:
-        self._credentials = credentials
-        self._http_factory = http_factory
-        self.endpoint = endpoint
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.pacer = (pacer or Pacer()) if pacing else None
-        self._clock = clock
-        self._sleep = sleep
-        self._rng = rng
-        self._api: _Api | None = None
-        self._api_lock = threading.Lock()
-
     def __repr__(self) -> str:
         return f"ChatClient(endpoint={self.endpoint!r})"
-
-    # --- plumbing -----------------------------------------------------------------
-
-    def _service(self) -> _Api:
-        """The API resources, built once per client and shared by every thread."""
-        api = self._api
-        if api is None:
-            with self._api_lock:
-                api = self._api
-                if api is None:
-                    service = build_service(
-                        "chat", "v1", endpoint=self.endpoint, http=ThreadHttp(self._new_http)
-                    )
-                    # ``spaces().messages()`` builds a new resource on every call: once here.
-                    spaces = service.spaces()
-                    api = self._api = _Api(spaces, spaces.messages(), spaces.members())
-        return api
-
-    def _new_http(self) -> Any:
-        """One thread's authorized httplib2 transport (or the injected one)."""
-        if self._http_factory is not None:
-            return self._http_factory()
-        return authorized_http(self._credentials, self.timeout)
-
-    def _call(
-        self,
-        method: str,
-        make_request: Callable[[Any], Any],
-        *,
-        target: str,
-        write: bool = False,
-        idempotent: bool = True,
-        gone_ok_on_retry: bool = False,
-        deadline: float | None = None,
-    ) -> Json:
-        """Run one API method with pacing (message writes) and retries.
-
-        ``deadline`` (seconds) shortens the retry policy's, for callers that must
-        stop in time (the tick); it also bounds the wait for a pacing slot.
-        """
-        space = space_of(target)
-        # Built before the first pacing slot: building must not sit between slot and send.
-        api = self._service()
-
-        def attempt(n: int) -> Json:
-            try:
-                result = execute(make_request(api), method=method, space=space, target=target)
-            except NotFound:
-                if gone_ok_on_retry and n > 1:
-                    return {}  # an earlier attempt did it; only its answer was lost
-                raise
-            if n > 1:
-                log.info(
-                    "Chat API call succeeded after retries",
-                    extra={"fields": {"method": method, "space": space, "attempts": n}},
-                )
-            return result
-
-        def retryable(error: ApiError, n: int) -> bool:
-            return error.retryable if idempotent else error.status == 429
-
-        policy = self.retry
-        if deadline is not None and deadline < policy.deadline:
-            policy = dataclasses.replace(policy, deadline=max(deadline, 0.001))
-        return paced_call(
-            attempt,
-            pacer=self.pacer if write else None,
-            space=space,
-            method=method,
-            target=target,
-            policy=policy,
-            retryable=retryable,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
-        )
-
-    def _pages(
-        self,
-        method: str,
-        make_request: Callable[..., Any],
-        *,
-        target: str,
-        key: str,
-    ) -> Iterator[Json]:
-        """Yield ``key`` items from every page; each page is fetched with retries."""
-
-        def fetch(token: str | None) -> Json:
-            return self._call(method, functools.partial(make_request, token=token), target=target)
-
-        return all_items(fetch, key)
 
     # --- messages -----------------------------------------------------------------
 

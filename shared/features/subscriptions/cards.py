@@ -113,7 +113,7 @@ def when(epoch: float) -> str:
 
 
 def record_families(record: SubscriptionRecord) -> tuple[str, ...]:
-    from shared.workspace.subscriptions import families_of
+    from shared.workspace.families import families_of
 
     return tuple(str(f) for f in families_of(record.event_types))
 

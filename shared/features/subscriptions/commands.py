@@ -49,7 +49,8 @@ from shared.util.crypto import TokenKeyError
 
 if TYPE_CHECKING:
     from shared.core.context import Context
-    from shared.workspace.subscriptions import Subscription, SubscriptionManager
+    from shared.workspace.subscription_json import Subscription
+    from shared.workspace.subscriptions import SubscriptionManager
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class Choice:
 
 def parse_choice(text: str) -> Choice:
     """``messages reactions --names-only`` -> ``Choice``; ``ChoiceError`` for anything else."""
-    from shared.workspace.subscriptions import DEFAULT_FAMILIES
+    from shared.workspace.families import DEFAULT_FAMILIES
 
     families: dict[str, None] = {}
     include_resource, as_app_ = True, False
@@ -152,7 +153,8 @@ def _explain_error(exc: ApiError, choice: Choice) -> Outcome:
 
 def subscribe(ctx: Context, user: str, space: str, choice: Choice) -> Outcome:
     """Create (or find) the subscription and record it. ``AuthorizationRequired`` propagates."""
-    from shared.workspace.subscriptions import chat_target, event_types_for
+    from shared.workspace.families import event_types_for
+    from shared.workspace.targets import chat_target
 
     services = ctx.services
     topic = ctx.settings.events_topic

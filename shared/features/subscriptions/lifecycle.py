@@ -36,7 +36,8 @@ from shared.store.subscriptions import SubscriptionRecord
 from shared.workspace.models import LifecycleEvent, WorkspaceEvent
 
 if TYPE_CHECKING:
-    from shared.workspace.subscriptions import Subscription, SubscriptionManager
+    from shared.workspace.subscription_json import Subscription
+    from shared.workspace.subscriptions import SubscriptionManager
 
 log = logging.getLogger(__name__)
 

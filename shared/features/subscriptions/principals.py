@@ -29,7 +29,8 @@ from shared.store.subscriptions import SubscriptionRecord
 if TYPE_CHECKING:
     import google.auth.credentials
 
-    from shared.workspace.subscriptions import Family, SubscriptionManager
+    from shared.workspace.families import Family
+    from shared.workspace.subscriptions import SubscriptionManager
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ def manager_for(
 
 def user_scopes(services: Services, user: str, families: Iterable[Family | str]) -> tuple[str, ...]:
     """What ``user`` must have granted for ``families`` (reusing broader grants)."""
-    from shared.workspace.subscriptions import user_scopes_for
+    from shared.workspace.families import user_scopes_for
 
     return user_scopes_for(families, services.grants().granted_scopes(user))
 
@@ -76,7 +77,7 @@ def as_user(
 
 def app_scopes(services: Services, families: Iterable[Family | str]) -> tuple[str, ...]:
     """The app's scopes for ``families``: the configured ones plus the ``chat.app.*`` needed."""
-    from shared.workspace.subscriptions import app_scopes_for
+    from shared.workspace.families import app_scopes_for
 
     return tuple(dict.fromkeys((*services.settings.chat_scopes, *app_scopes_for(families))))
 
@@ -97,7 +98,7 @@ def as_authority(
     fn: Callable[[SubscriptionManager], T],
 ) -> T:
     """``fn(manager)`` as the principal that authorized ``record``'s subscription."""
-    from shared.workspace.subscriptions import families_of
+    from shared.workspace.families import families_of
 
     families = families_of(record.event_types)
     if record.authority == APP:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from shared.store.subscriptions import SubscriptionRecord
 
 if TYPE_CHECKING:
-    from shared.workspace.subscriptions import Subscription
+    from shared.workspace.subscription_json import Subscription
 
 #: A note on a record whose renewal waits for the subscriber to grant access again.
 BLOCKED = "blocked: renewal needs the subscriber's permission"
@@ -23,7 +23,7 @@ _MAX_NOTES = 5
 
 def record_of(sub: Subscription, *, authority: str, creator: str, now: float) -> SubscriptionRecord:
     """A new record for ``sub``, made by ``creator`` as ``authority`` (``users/…`` or ``app``)."""
-    from shared.workspace.subscriptions import space_of_target
+    from shared.workspace.targets import space_of_target
 
     return SubscriptionRecord(
         name=sub.name,

@@ -26,21 +26,18 @@ from shared.workspace.client import (
     operation_error,
     result_of,
 )
-from shared.workspace.subscriptions import (
+from shared.workspace.families import (
     ALL_CHAT_EVENT_TYPES,
     DEFAULT_FAMILIES,
     Family,
-    Subscription,
-    SubscriptionManager,
     app_scopes_for,
-    chat_target,
-    duration,
     event_types_for,
     families_of,
-    list_filter,
-    space_of_target,
     user_scopes_for,
 )
+from shared.workspace.subscription_json import Subscription, duration, list_filter
+from shared.workspace.subscriptions import SubscriptionManager
+from shared.workspace.targets import chat_target, space_of_target
 from tests.features.subscriptions.kit import (
     ALEX,
     APPROVED_APP_SCOPES,
