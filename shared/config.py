@@ -35,6 +35,8 @@ DEFAULT_LOCAL_DATABASE = ".nudge/nudge.db"
 STORES = ("sqlite", "firestore")
 #: How deferred jobs run (``NUDGE_JOBS_MODE``): published to Pub/Sub, or in this process.
 JOBS_MODES = ("pubsub", "inline")
+#: How logs are written (``NUDGE_LOG_FORMAT``).
+LOG_FORMATS = ("json", "text")
 DEFAULT_FIRESTORE_DATABASE = "(default)"
 DEFAULT_FIRESTORE_PREFIX = "nudge_"
 # Collection IDs may not contain "/" or look like "__x__"; keep the prefix plain.
@@ -203,6 +205,9 @@ class Settings:
     # Logging and tracing.
     project_id: str | None = None
     log_level: str = "INFO"
+    #: ``json`` (Cloud Logging's structured lines) or ``text`` (readable lines); ``None``
+    #: means JSON on Cloud Functions and text elsewhere (``structured_logs``).
+    log_format: str | None = None
     # The Chat API and app auth.
     chat_api_endpoint: str = DEFAULT_CHAT_API_ENDPOINT
     chat_scopes: tuple[str, ...] = (CHAT_BOT_SCOPE,)
@@ -276,6 +281,13 @@ class Settings:
         return "off" if self.on_cloud_functions else "inline"
 
     @property
+    def structured_logs(self) -> bool:
+        """Whether logs are JSON lines: ``NUDGE_LOG_FORMAT``, else only on Cloud Functions."""
+        if self.log_format:
+            return self.log_format == "json"
+        return self.on_cloud_functions
+
+    @property
     def calendar_sweep_seconds(self) -> float:
         """Seconds between sweeps of one calendar (``calendar_sweep_minutes`` or its default)."""
         minutes = self.calendar_sweep_minutes
@@ -317,6 +329,9 @@ class Settings:
             or text("GOOGLE_CLOUD_PROJECT")
             or text("GCLOUD_PROJECT"),
             log_level=(text("NUDGE_LOG_LEVEL") or "INFO").upper(),
+            log_format=_choice(env, "NUDGE_LOG_FORMAT", LOG_FORMATS)
+            if text("NUDGE_LOG_FORMAT")
+            else None,
             chat_api_endpoint=text("NUDGE_CHAT_API_ENDPOINT") or DEFAULT_CHAT_API_ENDPOINT,
             chat_scopes=_scopes(env.get("NUDGE_CHAT_SCOPES", "")) or (CHAT_BOT_SCOPE,),
             service_account_file=text("NUDGE_SERVICE_ACCOUNT_FILE"),

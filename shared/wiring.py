@@ -306,7 +306,7 @@ class Runtime:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Runtime:
         """A runtime for the environment (``os.environ`` by default), with logging set up."""
         settings = Settings.from_env(os.environ if env is None else env)
-        configure(settings.log_level, settings.project_id)
+        configure(settings.log_level, settings.project_id, structured=settings.structured_logs)
         return cls(settings)
 
     @property

@@ -62,6 +62,7 @@ locals {
     NUDGE_MEET_API_ENDPOINT         = "https://meet.googleapis.com/ (the emulator is for local runs)"
     NUDGE_PEOPLE_API_ENDPOINT       = "https://people.googleapis.com/ (the emulator is for local runs)"
     NUDGE_CALENDAR_SWEEP_MINUTES    = "30 with push (a safety net for lost pushes), 5 without"
+    NUDGE_LOG_FORMAT                = "JSON, the default on Cloud Functions, is what Cloud Logging reads"
     K_SERVICE                       = "set by Cloud Run on every instance"
     GOOGLE_CLOUD_PROJECT            = "fallback for NUDGE_PROJECT_ID, which is set"
     GCLOUD_PROJECT                  = "fallback for NUDGE_PROJECT_ID, which is set"

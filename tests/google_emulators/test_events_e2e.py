@@ -146,6 +146,7 @@ def stack(pubsub_emulator: Emulator) -> Iterator[Stack]:
             "NUDGE_CHAT_API_TOKEN": "e2e-app-token",
             "NUDGE_PUBLIC_URL": "http://127.0.0.1:9/chat",
             "NUDGE_LOG_LEVEL": "INFO",
+            "NUDGE_LOG_FORMAT": "json",  # as on Cloud Functions, so the test can read it
         }
         port = free_port()
         log = Path(tmp, "workspace_events.log")

@@ -32,7 +32,8 @@ def events_function(pubsub_emulator: Emulator) -> Iterator[tuple[str, Path]]:
             [sys.executable, "-m", "functions_framework", "--target", "workspace_events",
              "--signature-type", "cloudevent", "--source", "main.py",
              "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=dict(os.environ, NUDGE_LOG_LEVEL="INFO"), stdout=log, stderr=log,
+            cwd=ROOT, env=dict(os.environ, NUDGE_LOG_LEVEL="INFO", NUDGE_LOG_FORMAT="json"),
+            stdout=log, stderr=log,
         )  # fmt: skip
         try:
             yield f"http://127.0.0.1:{port}", log_path
