@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 
 from shared.chat.responses import Reply
-from shared.chat.text import escape
+from shared.chat.text import code, escape
 from shared.features.meetings.notify import tell
 from shared.services import Services
 from shared.store.calendars import CalendarLink
@@ -40,13 +40,14 @@ def agree(services: Services, link: CalendarLink, *, first_sync: bool, upcoming:
     pair = f"{link.zone}|{prefs.zone}"
     if link.zone_noted == pair:
         return
+    command = code("/remind timezone " + escape(link.zone, formatting=False))
     told = tell(
         services,
         link.user,
         Reply(
-            f"Heads-up: your calendar is in {escape(link.zone)}, but for reminders I use "
-            f"{escape(prefs.zone)}. Meeting reminders show the calendar's time zone; to use it "
-            f"for /remind too, type /remind timezone {escape(link.zone)}."
+            f"Heads-up: your calendar is in {_zone(link.zone)}, but for reminders I use "
+            f"{_zone(prefs.zone)}. Meeting reminders show the calendar's time zone; to use it "
+            f"for /remind too, type {command}."
         ),
         "zone",
         pair,
@@ -55,6 +56,11 @@ def agree(services: Services, link: CalendarLink, *, first_sync: bool, upcoming:
         saved = services.calendars().save_link(replace(link, zone_noted=pair))
         if saved is None:
             log.info("zone note stored by another sync", extra={"fields": {"user": link.user}})
+
+
+def _zone(name: str) -> str:
+    """A zone name as typed (``America/New_York``: monospace keeps its underscore)."""
+    return code(escape(name, formatting=False))
 
 
 def _greet(services: Services, link: CalendarLink, count: int) -> None:

@@ -232,3 +232,34 @@ def test_a_daily_series_keeps_its_local_time_across_daylight_saving(
     assert link is not None
     assert link.state is LinkState.ACTIVE
     assert link.zone == zone
+
+
+def test_a_calendar_zone_unlike_the_reminders_zone_is_told_once(
+    make_stack: Callable[..., MeetingsStack],
+) -> None:
+    from shared.store.users import UserPrefs, ZoneSource
+
+    stack = make_stack()
+    users = stack.runtime.services.users()
+    users.put_user(UserPrefs(USER, zone="Europe/Berlin", zone_source=ZoneSource.EXPLICIT))
+    stack.connect()
+    stack.say("/meetings sync")
+    stack.run_jobs()
+    notes = [m for m in stack.posts() if "Heads-up" in str(m.get("text"))]
+    assert len(notes) == 1
+    assert "America/New_York" in notes[0]["text"]
+    assert "Europe/Berlin" in notes[0]["text"]
+    prefs = users.get_user(USER)
+    assert prefs is not None
+    assert prefs.zone == "Europe/Berlin", "an explicit choice is never overridden"
+
+
+def test_an_unknown_reminders_zone_is_learned_from_the_calendar(
+    make_stack: Callable[..., MeetingsStack],
+) -> None:
+    stack = make_stack()
+    stack.connect()
+    prefs = stack.runtime.services.users().get_user(USER)
+    assert prefs is not None
+    assert prefs.zone == "America/New_York"
+    assert not [m for m in stack.posts() if "Heads-up" in str(m.get("text"))]
