@@ -13,18 +13,8 @@ from typing import TYPE_CHECKING
 from shared.chat.events.models import CardClickEvent
 from shared.chat.responses import Reply, Response, UpdateMessage
 from shared.core.router import Router
-from shared.features.meetings import commands, posts
-from shared.features.meetings.cards import SNOOZE, snoozed_card
-from shared.features.meetings.settings import (
-    CONNECT,
-    DISCONNECT,
-    SAVE,
-    SYNC_NOW,
-    SettingsError,
-    changes,
-    saved_note,
-    settings_card,
-)
+from shared.features.meetings import commands
+from shared.features.meetings.names import CONNECT, DISCONNECT, SAVE, SNOOZE, SYNC_NOW
 from shared.store.reminders import ReminderState
 
 if TYPE_CHECKING:
@@ -55,6 +45,8 @@ def sync_now(event: CardClickEvent, ctx: Context) -> Response:
 
 @router.action(DISCONNECT)
 def disconnect(event: CardClickEvent, ctx: Context) -> Response:
+    from shared.features.meetings.settings import settings_card
+
     reply = commands.disconnect(event, ctx)
     note = reply.text if isinstance(reply, Reply) else ""
     card = settings_card(None, space=event.space, now=ctx.services.clock(), note=note)
@@ -63,6 +55,13 @@ def disconnect(event: CardClickEvent, ctx: Context) -> Response:
 
 @router.action(SAVE)
 def save(event: CardClickEvent, ctx: Context) -> Response:
+    from shared.features.meetings.settings import (
+        SettingsError,
+        changes,
+        saved_note,
+        settings_card,
+    )
+
     store = ctx.services.calendars()
     now = ctx.services.clock()
     link = store.get_link(event.user.name)
@@ -91,6 +90,9 @@ def save(event: CardClickEvent, ctx: Context) -> Response:
 @router.action(SNOOZE)
 def snooze(event: CardClickEvent, ctx: Context) -> Response:
     """Snooze a meeting reminder for ``minutes``, or until the start (``at=start``)."""
+    from shared.features.meetings import posts
+    from shared.features.meetings.cards import snoozed_card
+
     reminders = ctx.services.reminders()
     now = ctx.services.clock()
     post = reminders.get(event.parameters.get("id", ""))

@@ -30,11 +30,11 @@ from shared.chat.cards import (
 )
 from shared.chat.responses import Reply
 from shared.chat.text import escape, escape_html
+from shared.features.meetings.names import SNOOZE
 from shared.features.meetings.posts import Meeting
 from shared.schedules.describe import format_clock, join_words
 from shared.schedules.lexicon import MONTH_NAMES, WEEKDAY_NAMES
 
-SNOOZE = "meetings.snooze"
 DASH = "\u2013"
 #: Attendees listed on a card before "and N more".
 SHOWN_ATTENDEES = 10

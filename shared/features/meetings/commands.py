@@ -17,9 +17,8 @@ from shared.chat.events.models import CommandEvent, Event
 from shared.chat.responses import Reply, Response
 from shared.chat.text import escape
 from shared.core.router import Router
-from shared.features.meetings import links, scopes
+from shared.features.meetings import scopes
 from shared.features.meetings.push import SYNC_JOB
-from shared.features.meetings.settings import settings_card
 
 if TYPE_CHECKING:
     from shared.core.context import Context
@@ -31,6 +30,8 @@ WHY = "to remind you before your meetings"
 
 
 def card_reply(event: Event, ctx: Context, note: str = "") -> Reply:
+    from shared.features.meetings.settings import settings_card
+
     link = ctx.services.calendars().get_link(event.user.name)
     card = settings_card(link, space=event.space, now=ctx.services.clock(), note=note)
     return Reply(cards=(card,), private=not event.space.is_dm)
@@ -38,6 +39,8 @@ def card_reply(event: Event, ctx: Context, note: str = "") -> Reply:
 
 def connect(event: Event, ctx: Context) -> Response:
     """Ask for the grant, or (with it) start connecting; the card says where it stands."""
+    from shared.features.meetings import links
+
     user = event.user.name
     now = ctx.services.clock()
     link = links.request(ctx.services, user, now=now)
@@ -55,6 +58,8 @@ def start_sync(ctx: Context, user: str, *, key: str) -> None:
 
 
 def disconnect(event: Event, ctx: Context) -> Response:
+    from shared.features.meetings import links
+
     done = links.disconnect(ctx.services, event.user.name)
     if not done.had_link:
         return Reply("Your calendar isn't connected.", private=not event.space.is_dm)

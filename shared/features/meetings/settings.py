@@ -33,6 +33,7 @@ from shared.chat.events.models import FormInputs, Space
 from shared.chat.text import escape_html
 from shared.features.meetings.agenda import next_agenda, parse_clock
 from shared.features.meetings.cards import clock
+from shared.features.meetings.names import CONNECT, DISCONNECT, SAVE, SYNC_NOW
 from shared.store.calendars import (
     ALL_KINDS,
     KIND_MEETINGS,
@@ -43,10 +44,6 @@ from shared.store.calendars import (
     LinkState,
 )
 
-CONNECT = "meetings.connect"
-SAVE = "meetings.save"
-SYNC_NOW = "meetings.syncNow"
-DISCONNECT = "meetings.disconnect"
 MINUTES = (0, 1, 2, 5, 10, 15, 30, 60)
 AGENDA_TIMES = tuple(f"{h:02d}:{m:02d}" for h in range(6, 12) for m in (0, 30))
 KIND_LABELS = {
