@@ -14,7 +14,8 @@ Deferred jobs (``ctx.defer``) and Workspace events go through Google's Pub/Sub
 emulator when ``gcloud`` is installed: topics ``nudge-jobs`` and
 ``nudge-events`` in project ``nudge-local``, each with a push subscription to
 ``workspace_events``, as deployed (``NUDGE_JOBS_MODE=pubsub``); the Chat
-emulator publishes its subscriptions' events to ``nudge-events``. Without
+emulator publishes its subscriptions' events to ``nudge-events`` (Meet's too: the
+Calendar emulator's Meet tells it, ``devkit.emulator.meet_bridge``). Without
 gcloud, or with ``NUDGE_JOBS_MODE=inline``, jobs run on a thread inside
 ``chat_app`` and no Pub/Sub emulator starts.
 
@@ -109,7 +110,7 @@ def event_sink(pubsub: PubSubEmulator | None) -> tuple[str | None, str | None]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the local stack until Ctrl-C or SIGTERM; 0 on a clean stop."""
     from devkit.certs_server import CertsServer
-    from devkit.emulator import ChatEmulator
+    from devkit.emulator import ChatEmulator, meet_bridge
     from devkit.emulator.calendar import CalendarEmulator
     from devkit.emulator.state import DEFAULT_USERS
     from devkit.oauth_server import OAuthServer
@@ -187,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stack.host, stack.calendar_port, tokeninfo_url=f"{stack.oauth_url}/tokeninfo"
             ).start()
             stops.append(calendar.stop)
+            meet_bridge.connect(calendar, emulator)  # Meet's events reach Workspace subscriptions
             part = "web_port"
             web = WebSimulator(
                 app_url=stack.app_url,

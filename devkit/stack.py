@@ -214,6 +214,8 @@ def app_environment(
             "NUDGE_VERIFY_REQUESTS": "true",
             "NUDGE_PUBLIC_URL": stack.app_url.rstrip("/"),
             "NUDGE_CHAT_API_ENDPOINT": stack.emulator_url,
+            # The Chat emulator serves the Workspace Events API too (/subscribe, after /meet).
+            "NUDGE_WORKSPACE_EVENTS_ENDPOINT": stack.emulator_url,
             "NUDGE_OAUTH_AUTH_URL": f"{stack.oauth_url}/o/oauth2/v2/auth",
             "NUDGE_OAUTH_TOKEN_URL": f"{stack.oauth_url}/token",
             "NUDGE_OAUTH_REVOKE_URL": f"{stack.oauth_url}/revoke",

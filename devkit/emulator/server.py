@@ -265,6 +265,11 @@ class ChatEmulator(LoopbackServer):
         """Make each new operation answer ``done: false`` until polled ``polls`` times."""
         self.core.workspace.pending_polls = polls
 
+    def publish_meet_event(self, space: str, event_type: str, data: dict[str, Any]) -> int:
+        """Google Meet reports ``event_type`` in its space ``spaces/M`` (``data``: names only):
+        published to the subscriptions on that Meet space; how many received it."""
+        return self.core.workspace.publish_meet_event(space, event_type, data)
+
     def post_as(self, user: str, text: str, space: str = DEFAULT_SPACE) -> dict[str, Any]:
         """``user`` posts ``text`` as in the Chat UI (subscriptions are told)."""
         return post_as(self.core, _space(space), user, text)

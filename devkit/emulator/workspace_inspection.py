@@ -10,6 +10,8 @@ GET/POST /_emulator/workspace/sink                 ``{"pubsubHost": "127.0.0.1:8
                                                    "topic": "projects/P/topics/T"|null}``
 GET/POST /_emulator/workspace/time                 ``{"advanceSeconds": 3600}``
 GET/POST /_emulator/workspace/operations           ``{"pendingPolls": 2}``
+POST     /_emulator/workspace/meet                 ``{"space": "spaces/M", "type": "google.
+                                                   workspace.meet.…", "data": {…}}``
 POST     /_emulator/spaces/{S}/messages            ``{"sender": "users/…", "text": "…"}``
 POST     /_emulator/spaces/{S}/members             ``{"name": "users/…"}`` joins
 POST     /_emulator/reactions                      ``{"message", "user", "emoji"}``
@@ -128,6 +130,17 @@ def route(core: Core, request: Request, parts: list[str]) -> Response | None:
         if method == "POST":
             events.pending_polls = int(_number(read_json(request), "pendingPolls"))
         return json_response({"pendingPolls": events.pending_polls})
+    if parts == ["workspace", "meet"] and method == "POST":
+        body = read_json(request)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(data, dict):
+            raise invalid(
+                'expected {"space": "spaces/M", "type": "google.workspace.meet.…", "data": {…}}'
+            )
+        sent = events.publish_meet_event(
+            str(body.get("space") or ""), str(body.get("type") or ""), data
+        )
+        return json_response({"published": sent})
     if len(parts) == 3 and parts[0] == "spaces" and method == "POST":
         space = f"spaces/{parts[1]}"
         body = read_json(request)

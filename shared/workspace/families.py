@@ -1,5 +1,6 @@
 """Event families: what a subscription on a Chat space watches, as CloudEvent types and
-as the scopes that cover them (a user's, incremental; or the app's ``chat.app.*``)."""
+as the scopes that cover them (a user's, incremental; or the app's ``chat.app.*``); and
+the same for a Google Meet space (user auth only, names-only payloads)."""
 
 from __future__ import annotations
 
@@ -93,3 +94,33 @@ def app_scopes_for(families: Iterable[Family | str]) -> tuple[str, ...]:
     """The ``chat.app.*`` scopes the app needs to subscribe to ``families``."""
     wanted = {Family(f) for f in families}
     return tuple(dict.fromkeys(APP_SCOPES[f][0] for f in Family if f in wanted))
+
+
+# --- Google Meet (a Meet space's events, user auth only) ----------------------------------
+
+_MEET = "google.workspace.meet."
+#: Every subscribable Meet event type (REFERENCE-calendar §7); payloads carry names only.
+MEET_EVENT_TYPES: tuple[str, ...] = (
+    f"{_MEET}conference.v2.started",
+    f"{_MEET}conference.v2.ended",
+    f"{_MEET}participant.v2.joined",
+    f"{_MEET}participant.v2.left",
+    *(f"{_MEET}{r}.v2.{a}" for r in ("recording", "transcript") for a in ("started", "ended")),
+    f"{_MEET}recording.v2.fileGenerated",
+    f"{_MEET}transcript.v2.fileGenerated",
+)
+#: User scopes that cover Meet events; the first is the one Nudge asks for.
+MEET_USER_SCOPES: tuple[str, ...] = (
+    _AUTH + "meetings.space.readonly",
+    _AUTH + "meetings.space.created",
+)
+
+
+def is_meet_type(event_type: str) -> bool:
+    return event_type.startswith(_MEET)
+
+
+def meet_user_scopes_for(granted: Iterable[str] = ()) -> tuple[str, ...]:
+    """The Meet scope to act with: one the user granted already, else the read-only one."""
+    have = frozenset(granted)
+    return (next((s for s in MEET_USER_SCOPES if s in have), MEET_USER_SCOPES[0]),)

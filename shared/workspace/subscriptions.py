@@ -1,5 +1,5 @@
-"""``SubscriptionManager``: Workspace Events subscriptions on Chat spaces, created, found,
-renewed and deleted as whoever the client's credentials are.
+"""``SubscriptionManager``: Workspace Events subscriptions on Chat (and Meet) spaces, created,
+found, renewed and deleted as whoever the client's credentials are.
 
 It wraps ``WorkspaceEventsClient`` with Nudge's vocabulary: event families and
 their scopes (``families``), targets (``targets``), and typed ``Subscription``
@@ -20,13 +20,14 @@ from datetime import timedelta
 
 from shared.google.errors import AlreadyExists, NotFound
 from shared.workspace.client import WorkspaceEventsClient
-from shared.workspace.families import ALL_CHAT_EVENT_TYPES
+from shared.workspace.families import ALL_CHAT_EVENT_TYPES, MEET_EVENT_TYPES
 from shared.workspace.subscription_json import (
     Subscription,
     duration,
     list_filter,
     subscription_body,
 )
+from shared.workspace.targets import is_meet_target
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,8 @@ class SubscriptionManager:
 
     def find(self, target: str) -> Subscription | None:
         """The principal's subscription on ``target`` (whatever its event types), if any."""
-        found = [s for s in self.list(ALL_CHAT_EVENT_TYPES, target) if s.target == target]
+        types = MEET_EVENT_TYPES if is_meet_target(target) else ALL_CHAT_EVENT_TYPES
+        found = [s for s in self.list(types, target) if s.target == target]
         return found[0] if found else None
 
     def renew(

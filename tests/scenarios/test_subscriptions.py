@@ -20,6 +20,7 @@ from devkit.oauth_server import OAuthServer
 from devkit.sample_events import Persona
 from shared.features.subscriptions.cards import REAUTHORIZE
 from shared.services import Services
+from shared.store.subscriptions import SubscriptionRecord
 from shared.wiring import runtime
 from tests.features.subscriptions.kit import (
     AUTH,
@@ -189,6 +190,30 @@ def test_subscribe_asks_for_access_then_subscribes_and_unsubscribes(
     assert me.emulator.subscriptions() == []
     assert me.services.subscriptions().subscriptions_for(SPACE) == []
     assert "no subscription" in me.say("/unsubscribe").text
+
+
+def test_a_meetings_meet_subscription_is_not_this_spaces_own(
+    session: Callable[[str], Subscriber],
+) -> None:
+    """A /meet meeting's Meet space is watched for the space, but it is no /subscribe."""
+    me = session("legacy")
+    meet = SubscriptionRecord(
+        name="subscriptions/meet1",
+        target="//meet.googleapis.com/spaces/jQCFfuBOdN5z",
+        space=SPACE,
+        event_types=("google.workspace.meet.transcript.v2.fileGenerated",),
+        authority=DEV,
+        creator=DEV,
+        include_resource=False,
+    )
+    me.services.subscriptions().put_subscription(meet)
+    me.consent(me.consent_url(me.say("/subscribe messages")))
+    done = me.say("/subscribe messages")
+    assert "Watching this space: messages" in done.text
+    gone = me.say("/unsubscribe")
+    assert "Stopped watching this space: messages" in gone.text
+    assert "transcripts" not in gone.text
+    assert [r.name for r in me.services.subscriptions().subscriptions_for(SPACE)] == [meet.name]
 
 
 @pytest.mark.parametrize("kind", FORMATS)

@@ -6,8 +6,10 @@ conference created it. A conference ends through the control API
 (``end_conference``), which makes a ``ConferenceRecord`` with optional
 transcript and recording whose ``exportUri`` point at Docs and Drive, and
 logs the Workspace Events Google would publish (``google.workspace.meet.*``,
-names only, §7); ``on_event`` callbacks hear them too. Meet is a newer API:
-its errors have the ``{code, message, status}`` shape.
+names only, §7) with the Meet space they happened in; ``listeners`` hear each
+as ``(event_type, data, space)``, which is how ``devkit.emulator.meet_bridge``
+hands them to the Workspace Events emulator. Meet is a newer API: its errors
+have the ``{code, message, status}`` shape.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from devkit.emulator.errors import ApiError, denied, invalid, not_found
 from devkit.emulator.paging import decode_token, encode_token, fingerprint
 
 Json = dict[str, Any]
-MeetListener = Callable[[str, Json], None]
+#: ``listener(event_type, data, space)``: ``space`` is the Meet space's name, ``spaces/M``.
+MeetListener = Callable[[str, Json, str], None]
 RECORD_TTL_S = 30 * 24 * 3600
 _FILTER = re.compile(r'^\s*space\.(meeting_code|name)\s*=\s*"([^"]+)"\s*$')
 
@@ -141,27 +144,30 @@ class MeetService:
                         endTime=record["endTime"],
                     )
             store.conference_records[name] = record
+        where = space.name
         self._emit(
-            "google.workspace.meet.conference.v2.ended", {"conferenceRecord": {"name": name}}
+            "google.workspace.meet.conference.v2.ended", {"conferenceRecord": {"name": name}}, where
         )
         for artifact_name in record["_transcripts"]:
             self._emit(
                 "google.workspace.meet.transcript.v2.fileGenerated",
                 {"transcript": {"name": artifact_name}},
+                where,
             )
         for artifact_name in record["_recordings"]:
             self._emit(
                 "google.workspace.meet.recording.v2.fileGenerated",
                 {"recording": {"name": artifact_name}},
+                where,
             )
         return self._public(record)
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _emit(self, event_type: str, data: Json) -> None:
-        self.events.append({"type": event_type, "data": data})
+    def _emit(self, event_type: str, data: Json, space: str) -> None:
+        self.events.append({"type": event_type, "data": data, "space": space})
         for listener in list(self.listeners):
-            listener(event_type, data)
+            listener(event_type, data, space)
 
     def _record(self, actor: str, name: str) -> Json:
         record = self.store.conference_records.get(name)

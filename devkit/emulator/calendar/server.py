@@ -209,7 +209,9 @@ class CalendarEmulator(LoopbackServer):
     def meet_events(self) -> list[Json]:
         return list(self.core.meet.events)
 
-    def on_meet_event(self, callback: Callable[[str, Json], None]) -> None:
+    def on_meet_event(self, callback: Callable[[str, Json, str], None]) -> None:
+        """Call ``callback(event_type, data, space)`` for each Meet event (``space``: the
+        Meet space, ``spaces/M``); ``devkit.emulator.meet_bridge`` forwards them."""
         self.core.meet.listeners.append(callback)
 
     def requests(self) -> list[Json]:

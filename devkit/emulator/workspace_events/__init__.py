@@ -1,4 +1,5 @@
-"""The Workspace Events API (v1) in the emulator: subscriptions on Chat spaces, and their events.
+"""The Workspace Events API (v1) in the emulator: subscriptions on Chat (and Meet) spaces, and
+their events.
 
 Routes (validated against ``workspaceevents.v1.json`` by the app, like the Chat
 routes): ``subscriptions.create/get/list/patch/delete/reactivate`` and
@@ -22,6 +23,11 @@ routes): ``subscriptions.create/get/list/patch/delete/reactivate`` and
   message created/updated/deleted, membership created, reaction created/deleted.
   Names-only subscriptions get ``{"message": {"name": …}}``; ``fieldMask`` keeps
   the listed fields. Private messages are not published.
+* **Meet**: subscriptions on ``//meet.googleapis.com/spaces/{id}`` (user auth, a
+  ``meetings.space.*`` scope, names only) get the ``google.workspace.meet.*`` events
+  Meet reports through ``publish_meet_event`` (the Calendar emulator's, wired by
+  ``devkit.emulator.meet_bridge``): ``ce-subject`` is the Meet space, ``data`` the
+  names payload (``{"transcript": {"name": …}}``).
 
 Our reading where Google does not say (marked so): a patch of a SUSPENDED
 subscription is ``FAILED_PRECONDITION``; reactivating an ACTIVE one is a no-op;

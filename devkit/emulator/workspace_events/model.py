@@ -12,12 +12,15 @@ from devkit.emulator.state import rfc3339
 Json = dict[str, Any]
 
 CHAT_TARGET = "//chat.googleapis.com/"
+MEET_TARGET = "//meet.googleapis.com/"
 PEOPLE_TARGET = "//cloudidentity.googleapis.com/users/"
 SOURCE = "//workspaceevents.googleapis.com/"
 TYPE_URL = "type.googleapis.com/google.apps.events.subscriptions.v1."
 LIFECYCLE = "google.workspace.events.subscription.v1."
 #: Prefix of every Chat event type (``google.workspace.chat.message.v1.created``…).
 CHAT_EVENTS = "google.workspace.chat."
+#: Prefix of every Meet event type (``google.workspace.meet.transcript.v2.fileGenerated``…).
+MEET_EVENTS = "google.workspace.meet."
 SERVICE_ACCOUNT = "projects/local/serviceAccounts/nudge-local@local.iam.gserviceaccount.com"
 
 MAX_NAMES_ONLY = dt.timedelta(days=7)

@@ -17,6 +17,8 @@ from devkit.emulator.workspace_events.model import (
     CHAT_TARGET,
     MAX_NAMES_ONLY,
     MAX_WITH_RESOURCE,
+    MEET_EVENTS,
+    MEET_TARGET,
     REMINDERS,
     SUSPENSION_REASONS,
     Json,
@@ -93,11 +95,12 @@ class WorkspaceEvents:
             target = validation.check_target(
                 self.state, principal, str(body.get("targetResource") or "")
             )
-            types = validation.event_types(body.get("eventTypes"))
+            types = validation.event_types(body.get("eventTypes"), target)
             validation.check_family_scopes(principal, types)
             topic = validation.topic(body)
             options = body.get("payloadOptions") or {}
             include = bool(options.get("includeResource", False))
+            validation.check_payload(target, include)
             mask = str(options.get("fieldMask") or "")
             if mask and not include:
                 raise invalid("payload_options.field_mask needs include_resource=true.")
@@ -170,7 +173,7 @@ class WorkspaceEvents:
                 )
             types = sub.event_types
             if "eventTypes" in paths:
-                types = validation.event_types(body.get("eventTypes"))
+                types = validation.event_types(body.get("eventTypes"), sub.target)
             validation.check_family_scopes(principal, types)
             now = self.now()
             expire = sub.expire
@@ -289,6 +292,26 @@ class WorkspaceEvents:
                 payload = {payload_key: delivery.shape(sub, payload_key, resource, deleted)}
                 out.append((sub, event_type, ce_id, CHAT_TARGET + space, payload))
         self._send(out)
+
+    # --- events from Google Meet -------------------------------------------------------
+
+    def publish_meet_event(self, space: str, event_type: str, data: Json) -> int:
+        """Meet says ``event_type`` happened in its space ``spaces/M`` (``data``: the names
+        payload): publish it to the ACTIVE subscriptions on that space that asked for it;
+        how many got it. Every call is a new event (a new ``ce-id``)."""
+        if not event_type.startswith(MEET_EVENTS) or not space.startswith("spaces/"):
+            raise invalid("expected a google.workspace.meet.* type and a Meet space spaces/M")
+        self.sweep()
+        target = MEET_TARGET + space
+        with self.state.lock:
+            ce_id = f"{space}/meetEvents/{uid(f'{event_type}|{space}|{self._next()}')}"  # ours
+            out: list[Outgoing] = [
+                (sub, event_type, ce_id, target, dict(data))
+                for sub in self.subscriptions.values()
+                if sub.state == "ACTIVE" and sub.target == target and event_type in sub.event_types
+            ]
+        self._send(out)
+        return len(out)
 
     # --- helpers -------------------------------------------------------------------------
 

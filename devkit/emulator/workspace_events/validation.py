@@ -1,5 +1,12 @@
 """What a subscriptions request may ask for (REFERENCE §5): targets, event types and their
 scopes, topics, lifetimes, update masks, list filters and page sizes; 400/403/404 otherwise.
+
+Meet spaces (``//meet.googleapis.com/spaces/{id}``, REFERENCE-calendar §7) take the
+``google.workspace.meet.*`` types with user auth and ``meetings.space.readonly`` or
+``meetings.space.created``, names only. Our reading: this emulator does not hold Meet
+spaces (the Calendar emulator does), so any well-formed Meet space is accepted; a
+``payloadOptions.includeResource`` of true on one is refused (Meet events have no
+resource data).
 """
 
 from __future__ import annotations
@@ -11,7 +18,14 @@ from typing import Any
 from devkit.emulator.auth import APP_USER, Principal
 from devkit.emulator.errors import INSUFFICIENT_SCOPES, ApiError, denied, invalid, not_found
 from devkit.emulator.state import State, parse_rfc3339
-from devkit.emulator.workspace_events.model import CHAT_EVENTS, CHAT_TARGET, PEOPLE_TARGET, Json
+from devkit.emulator.workspace_events.model import (
+    CHAT_EVENTS,
+    CHAT_TARGET,
+    MEET_EVENTS,
+    MEET_TARGET,
+    PEOPLE_TARGET,
+    Json,
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -23,6 +37,15 @@ FAMILY_TYPES: dict[str, tuple[str, ...]] = {
     ),
     "reaction": tuple(f"{CHAT_EVENTS}reaction.v1.{a}" for a in ("created", "deleted")),
     "space": tuple(f"{CHAT_EVENTS}space.v1.{a}" for a in ("updated", "deleted")),
+    "meet": (
+        *(f"{MEET_EVENTS}conference.v2.{a}" for a in ("started", "ended")),
+        *(f"{MEET_EVENTS}participant.v2.{a}" for a in ("joined", "left")),
+        *(
+            f"{MEET_EVENTS}{kind}.v2.{a}"
+            for kind in ("recording", "transcript")
+            for a in ("started", "ended", "fileGenerated")
+        ),
+    ),
 }
 SUBSCRIBABLE = {t: family for family, types in FAMILY_TYPES.items() for t in types}
 #: Scopes that cover each family (REFERENCE §5.4), short names.
@@ -36,12 +59,14 @@ USER_SCOPES: dict[str, tuple[str, ...]] = {
     ),
     "membership": ("chat.memberships", "chat.memberships.readonly"),
     "space": ("chat.spaces", "chat.spaces.readonly"),
+    "meet": ("meetings.space.readonly", "meetings.space.created"),
 }
 APP_SCOPES: dict[str, tuple[str, ...]] = {
     "message": ("chat.app.messages.readonly",),
     "reaction": ("chat.app.messages.readonly",),
     "membership": ("chat.app.memberships", "chat.app.memberships.readonly"),
     "space": ("chat.app.spaces", "chat.app.spaces.readonly"),
+    "meet": (),  # the chat.app.* route is Chat-only
 }
 _TOPIC = re.compile(r"projects/[^/]+/topics/[^/]+")
 _DURATION = re.compile(r"(\d+)(\.\d{1,9})?s")
@@ -67,6 +92,16 @@ def check_target(state: State, principal: Principal, target: str) -> str:
     if target.startswith(PEOPLE_TARGET):
         if principal.is_app:
             raise invalid("Chat apps can't subscribe to user events.")
+        return target
+    if target.startswith(MEET_TARGET):
+        parts = target.removeprefix(MEET_TARGET).split("/")
+        if len(parts) != 2 or parts[0] != "spaces" or not parts[1] or parts[1] == "-":
+            raise invalid(
+                f"Invalid target resource {target!r}: expected "
+                "//meet.googleapis.com/spaces/{space}."
+            )
+        if principal.is_app:
+            raise invalid("Meet events need user authentication.")
         return target
     rest = target.removeprefix(CHAT_TARGET)
     parts = rest.split("/")
@@ -100,13 +135,15 @@ def access_problem(state: State, principal: Principal, target: str) -> str:
     return ""
 
 
-def event_types(raw: Any) -> list[str]:
-    """The requested event types, deduplicated; 400 if none or one is not subscribable."""
+def event_types(raw: Any, target: str = "") -> list[str]:
+    """The requested event types, deduplicated; 400 if none, or one is not subscribable
+    (on ``target``: Chat types on a Chat space, Meet types on a Meet space)."""
     types = [str(t) for t in raw or []]
     if not types:
         raise invalid("event_types is required: at least one event type.")
     for event_type in types:
-        if event_type not in SUBSCRIBABLE:
+        family = SUBSCRIBABLE.get(event_type)
+        if family is None or not _fits(target, family):
             raise invalid(
                 f"Invalid event type {event_type!r}: it is not a supported event type for "
                 "the target resource (lifecycle and batch types are delivered without "
@@ -115,11 +152,25 @@ def event_types(raw: Any) -> list[str]:
     return list(dict.fromkeys(types))
 
 
+def _fits(target: str, family: str) -> bool:
+    if target.startswith(MEET_TARGET):
+        return family == "meet"
+    if target.startswith(CHAT_TARGET):
+        return family != "meet"
+    return True
+
+
+def check_payload(target: str, include_resource: bool) -> None:
+    """400 for resource data on a Meet space (our reading: its events carry names only)."""
+    if include_resource and target.startswith(MEET_TARGET):
+        raise invalid("payload_options are only supported for Google Chat events.")
+
+
 def check_family_scopes(principal: Principal, types: list[str]) -> None:
     """403 unless ``principal`` holds a scope covering each family of ``types``."""
     table = APP_SCOPES if principal.is_app else USER_SCOPES
     for family in dict.fromkeys(SUBSCRIBABLE[t] for t in types):
-        if not principal.has_scope(*table[family]):
+        if not table[family] or not principal.has_scope(*table[family]):
             raise denied(INSUFFICIENT_SCOPES)
 
 

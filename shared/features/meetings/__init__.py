@@ -31,7 +31,7 @@ from shared.store.reminders import Reminder
 if TYPE_CHECKING:
     from shared.core.ticks import Tick, TickReport
     from shared.services import Services
-    from shared.workspace.models import JobEvent
+    from shared.workspace.models import JobEvent, WorkspaceEvent
 
 router = Router()
 router.include(commands.router)
@@ -68,6 +68,25 @@ def run_sync(job: JobEvent, services: Services) -> None:
     from shared.features.meetings.jobs import sync_job
 
     sync_job(job, services)
+
+
+@feature.job("meetings.conference")
+def run_conference(job: JobEvent, services: Services) -> None:
+    """Finish a ``/meet`` meeting: its Meet link (if it was pending), then watch its space."""
+    from shared.features.meetings.conference import conference_job
+
+    conference_job(job, services)
+
+
+@feature.on(
+    "google.workspace.meet.transcript.v2.fileGenerated",
+    "google.workspace.meet.recording.v2.fileGenerated",
+)
+def artifact_ready(event: WorkspaceEvent, services: Services) -> None:
+    """A ``/meet`` meeting's transcript or recording is ready: post its link in the thread."""
+    from shared.features.meetings.after import on_file_generated
+
+    on_file_generated(event, services)
 
 
 @feature.tick

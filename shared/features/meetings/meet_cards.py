@@ -1,4 +1,5 @@
-"""What ``/meet`` posts: the announcement card, its text, and the organizer's private note.
+"""What ``/meet`` posts: the announcement card, its text, the organizer's private note, and
+after the meeting its transcript and recording links.
 
 Times are shown in the organizer's calendar zone (``cards.span``). The Join
 button appears only once Google made the Meet link (conference status
@@ -159,3 +160,28 @@ def start_card(
         header=CardHeader(title="Schedule a meeting"),
         sections=[Section(widgets)],
     )
+
+
+#: An artifact kind -> (emoji, what it is, its button, the button's icon).
+_ARTIFACTS = {
+    "transcript": ("📝", "transcript", "Open transcript", "description"),
+    "recording": ("🎬", "recording", "Open recording", "videocam"),
+}
+
+
+def artifact_reply(kind: str, *, title: str, link: str) -> Reply:
+    """After the meeting: its transcript (or recording) is ready, with a button to open it.
+
+    ``link`` must already be a safe https link (``posts.safe_link``).
+    """
+    emoji, what, label, icon = _ARTIFACTS[kind]
+    name = title or "the meeting"
+    text = f"{emoji} The {what} of {escape(name)} is ready."
+    card = Card(
+        card_id=f"meet-{kind}",
+        header=CardHeader(
+            title=escape_html(f"{what.capitalize()} ready"), subtitle=escape_html(name)
+        ),
+        sections=[Section([ButtonList([Button(label, OpenLink(link), icon=Icon(material=icon))])])],
+    )
+    return Reply(text=text, cards=(card,), fallback_text=text[:200])

@@ -3,7 +3,9 @@
 Everything here happens once per request, however often Chat retries it: the
 event ID derives from (user, what asked), so a retried insert meets ``409
 duplicate`` and gets the event made; the announcement's client message ID
-derives from the event ID; the ``ScheduledMeeting`` is keyed by it.
+derives from the event ID; the ``ScheduledMeeting`` is keyed by it, and so is
+the follow-up job (``conference``: a pending Meet link, then watching the Meet
+space for the transcript and recording, ``after``).
 
 Guests: addresses typed, then ``users/ID`` email aliases, then the directory
 (People API, only with ``directory.readonly``); whoever is left is ``missing``
@@ -313,6 +315,7 @@ def _remember(ctx: Context, event: Event, made: Made, title: str, thread: str) -
 
 def make(ctx: Context, event: Event, plan: Plan) -> Made:
     """Insert the event (as the user), announce it, remember it; all three once per ``key``."""
+    from shared.features.meetings.conference import follow_up
     from shared.features.meetings.meet_cards import announcement
     from shared.features.meetings.meet_parse import MeetError
 
@@ -337,6 +340,7 @@ def make(ctx: Context, event: Event, plan: Plan) -> Made:
     message, thread = _announce(ctx, event, reply, eid, plan.thread)
     made = Made(cal, created, reply, message, zone)
     _remember(ctx, event, made, title, thread or plan.thread)
+    follow_up(ctx, user, cal, event.user.display_name)  # the Meet link if pending; watching
     log.info(
         "meeting scheduled" if created else "meeting already scheduled: a retry",
         extra={"fields": {"user": user, "event": eid, "guests": len(plan.emails)}},

@@ -120,8 +120,12 @@ def record_families(record: SubscriptionRecord) -> tuple[str, ...]:
 
 def describe(record: SubscriptionRecord) -> str:
     """One line (plain text, for escaping where used) about what ``record`` watches."""
+    from shared.workspace.targets import is_meet_target
+
     payload = "whole resources" if record.include_resource else "names only"
     who = "as Nudge" if record.authority == "app" else "as you"
+    if is_meet_target(record.target):
+        return f"a meeting's transcripts and recordings ({payload}, {who})"
     return f"{families_text(record_families(record))} ({payload}, {who})"
 
 

@@ -46,6 +46,7 @@ from shared.features.subscriptions.principals import APP, as_app, as_authority, 
 from shared.google.errors import AlreadyExists, ApiError, InvalidArgument, PermissionDenied
 from shared.store.subscriptions import SubscriptionRecord
 from shared.util.crypto import TokenKeyError
+from shared.workspace.targets import space_of_target
 
 if TYPE_CHECKING:
     from shared.core.context import Context
@@ -218,6 +219,8 @@ def _known(ctx: Context, authority: str, space: str) -> Subscription | None:
     for record in store.subscriptions_for(space):
         if record.authority != authority or record.state == "DELETED":
             continue
+        if space_of_target(record.target) != space:
+            continue  # not this space's own (a /meet meeting's Meet space, say)
 
         def get(manager: SubscriptionManager, name: str = record.name) -> Subscription:
             return manager.get(name)
@@ -334,7 +337,9 @@ def unsubscribe_command(event: CommandEvent, ctx: Context) -> Response:
     mine = [
         r
         for r in store.subscriptions_for(event.space.name)
-        if r.creator == event.user.name and r.state != "DELETED"
+        if r.creator == event.user.name
+        and r.state != "DELETED"
+        and space_of_target(r.target) == event.space.name
     ]
     if not mine:
         return Reply("You have no subscription in this space that Nudge knows of.", private=True)

@@ -187,7 +187,9 @@ def recreate(
             notify(services, record, key or f"ended:{record.expire_time}", reply)
         return None
     sub, created = made
-    fresh = records.record_of(sub, authority=record.authority, creator=record.creator, now=now)
+    fresh = records.record_of(
+        sub, authority=record.authority, creator=record.creator, now=now, space=record.space
+    )
     if sub.name != record.name:
         store.delete_subscription(record.name)
     store.put_subscription(fresh)

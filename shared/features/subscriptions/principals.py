@@ -12,6 +12,8 @@ that created the subscription (and, for users, through the same OAuth client):
   into the consent prompt.
 * **As the app**: the app's credentials with ``chat.app.*`` scopes, which a
   Workspace admin must approve once; until then the API answers 403.
+* **A Meet space** (the meetings feature watches one for a ``/meet`` meeting's
+  transcript and recording): always a user, with a Meet scope.
 
 The manager is built per call (its googleapiclient service from the bundled
 discovery document, imported only here), so the feature costs nothing at start-up.
@@ -38,6 +40,7 @@ T = TypeVar("T")
 APP = "app"
 #: Why Nudge asks a user for these scopes (shown on the consent prompt).
 REASON = "/subscribe watches this space's events for you"
+MEET_REASON = "to post the transcript and recording links after your meeting"
 
 
 def manager_for(
@@ -98,8 +101,18 @@ def as_authority(
     fn: Callable[[SubscriptionManager], T],
 ) -> T:
     """``fn(manager)`` as the principal that authorized ``record``'s subscription."""
-    from shared.workspace.families import families_of
+    from shared.workspace.families import families_of, meet_user_scopes_for
+    from shared.workspace.targets import is_meet_target
 
+    if is_meet_target(record.target) and record.authority != APP:
+        user = record.authority
+        scopes = meet_user_scopes_for(services.grants().granted_scopes(user))
+        return services.grants().call(
+            user,
+            scopes,
+            lambda credentials: fn(manager_for(services, credentials)),
+            reason=MEET_REASON,
+        )
     families = families_of(record.event_types)
     if record.authority == APP:
         return as_app(services, families, fn)

@@ -21,14 +21,17 @@ BLOCKED = "blocked: renewal needs the subscriber's permission"
 _MAX_NOTES = 5
 
 
-def record_of(sub: Subscription, *, authority: str, creator: str, now: float) -> SubscriptionRecord:
-    """A new record for ``sub``, made by ``creator`` as ``authority`` (``users/…`` or ``app``)."""
+def record_of(
+    sub: Subscription, *, authority: str, creator: str, now: float, space: str = ""
+) -> SubscriptionRecord:
+    """A new record for ``sub``, made by ``creator`` as ``authority`` (``users/…`` or ``app``);
+    ``space`` is the Chat space it serves (by default, the one it watches)."""
     from shared.workspace.targets import space_of_target
 
     return SubscriptionRecord(
         name=sub.name,
         target=sub.target,
-        space=space_of_target(sub.target),
+        space=space or space_of_target(sub.target),
         event_types=tuple(sub.event_types),
         authority=authority,
         creator=creator,

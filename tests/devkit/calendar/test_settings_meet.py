@@ -78,8 +78,8 @@ def test_meet_space_and_conference_artifacts(dev: Any, emu: Any) -> None:
         meet.spaces().get(name="spaces/nope").execute()
     assert info.value.resp.status == 404
 
-    heard: list[tuple[str, Any]] = []
-    emu.on_meet_event(lambda kind, data: heard.append((kind, data)))
+    heard: list[tuple[str, Any, str]] = []
+    emu.on_meet_event(lambda kind, data, where: heard.append((kind, data, where)))
     ended = emu.end_conference(code, transcript=True, recording=True)
     listed = meet.conferenceRecords().list(filter=f'space.meeting_code = "{code}"').execute()
     assert listed["conferenceRecords"] == [ended]
@@ -97,13 +97,14 @@ def test_meet_space_and_conference_artifacts(dev: Any, emu: Any) -> None:
     )
     (recording,) = meet.conferenceRecords().recordings().list(parent=record).execute()["recordings"]
     assert recording["driveDestination"]["exportUri"].startswith("https://drive.google.com/file/d/")
-    assert [kind for kind, _ in heard] == [
+    assert [kind for kind, _, _ in heard] == [
         "google.workspace.meet.conference.v2.ended",
         "google.workspace.meet.transcript.v2.fileGenerated",
         "google.workspace.meet.recording.v2.fileGenerated",
     ]
     assert heard[1][1] == {"transcript": {"name": transcript["name"]}}
-    assert emu.meet_events() == [{"type": k, "data": d} for k, d in heard]
+    assert {where for _, _, where in heard} == {space["name"]}  # the Meet space, not the code
+    assert emu.meet_events() == [{"type": k, "data": d, "space": w} for k, d, w in heard]
     emu.core.meet.listeners.clear()
     other = meet.conferenceRecords().list(filter='space.meeting_code = "abc-defg-hij"').execute()
     assert other == {}

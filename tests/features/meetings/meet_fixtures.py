@@ -1,11 +1,14 @@
 """``/meet`` through ``chat_app`` as Google would call it, against loopback fakes of Google.
 
 ``MeetStack`` runs the fake OAuth server, the Chat API emulator and the Calendar
-emulator (which also serves the People API), both checking user tokens at the
-OAuth server's tokeninfo, and ``chat_app`` through functions-framework with
+emulator (which also serves the People and Meet APIs), both checking user tokens at
+the OAuth server's tokeninfo, and ``chat_app`` through functions-framework with
 signed events in either format. Answers are read with the scenario kit
-(``read_answer``: checked against Google's protos first). A test module uses it
-through a two-line fixture::
+(``read_answer``: checked against Google's protos first). Deferred jobs wait in
+``jobs`` until ``run_jobs`` delivers them to ``workspace_events``; the Chat
+emulator's Workspace Events API holds what its subscriptions publish (Meet's
+events too, through ``meet_bridge``) until ``deliver_events`` does the same. A
+test module uses it through a two-line fixture::
 
     @pytest.fixture
     def meet_stack(tmp_path, monkeypatch):
@@ -28,14 +31,16 @@ from typing import Any
 
 import functions_framework
 import pytest
+from cloudevents.http.event import CloudEvent
 
 from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey
-from devkit.emulator import ChatEmulator
+from devkit.emulator import ChatEmulator, meet_bridge
 from devkit.emulator.auth import DEFAULT_APP_TOKEN
 from devkit.emulator.calendar import CalendarEmulator
 from devkit.oauth_server import OAuthServer
 from devkit.sample_events import Persona, addon_message_event, legacy_message_event
+from functions.workspace_events import workspace_events
 from shared.chatapi.pacing import Pacer
 from shared.config import Settings
 from shared.core.feature import Feature
@@ -49,6 +54,7 @@ from shared.wiring import (
     runtime,
     use_runtime,
 )
+from tests.features.meetings.conftest import CapturedJobs, job_event
 from tests.scenarios.conftest import ADDON_SA, ENDPOINT_URL, PROJECT_NUMBER, ChatHarness
 from tests.scenarios.test_reminders_kit import (
     Answer,
@@ -82,6 +88,8 @@ CHAT_REDIRECT = "https://chat.google.com/api/bot_config_complete?token=abc"
 _AUTH = "https://www.googleapis.com/auth/"
 READ, WRITE = _AUTH + "calendar.events.readonly", _AUTH + "calendar.events.owned"
 DIRECTORY = _AUTH + "directory.readonly"
+MEET_READ = _AUTH + "meetings.space.readonly"
+EVENTS_TOPIC = "projects/nudge-test/topics/nudge-events"
 
 
 @functools.cache
@@ -109,6 +117,7 @@ class MeetStack:
     chat: ChatEmulator
     calendar: CalendarEmulator
     harness: ChatHarness
+    jobs: CapturedJobs = field(default_factory=CapturedJobs)
     sent: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -173,6 +182,28 @@ class MeetStack:
                 UserPrefs(USER, zone=zone, zone_source=ZoneSource.EXPLICIT)
             )
 
+    # --- the workspace_events door ---------------------------------------------------------
+
+    def run_jobs(self) -> list[str]:
+        """Deliver each queued job to ``workspace_events`` once; one that raised is queued
+        again, as Pub/Sub would redeliver it. The names of the errors raised."""
+        failed: list[str] = []
+        for job, message_id in self.jobs.take():
+            try:
+                workspace_events(job_event(job, message_id))
+            except Exception as exc:  # the door raised: Pub/Sub delivers again
+                failed.append(type(exc).__name__)
+                self.jobs.publish(job)
+        return failed
+
+    def deliver_events(self, records: Sequence[Mapping[str, Any]] | None = None) -> int:
+        """Deliver what the Chat emulator's subscriptions published (or ``records``) to
+        ``workspace_events`` as Pub/Sub CloudEvents; how many."""
+        taken = self.chat.published(clear=True) if records is None else list(records)
+        for record in taken:
+            workspace_events(pubsub_event(record))
+        return len(taken)
+
     # --- what Google holds ----------------------------------------------------------------
 
     def events(self, email: str = DEV.email) -> list[dict[str, Any]]:
@@ -218,8 +249,25 @@ def _env(
         "NUDGE_CALENDAR_API_ENDPOINT": calendar.calendar_url,
         "NUDGE_PEOPLE_API_ENDPOINT": calendar.url,
         "NUDGE_MEET_API_ENDPOINT": calendar.meet_url,
+        "NUDGE_WORKSPACE_EVENTS_ENDPOINT": chat.url,
+        "NUDGE_EVENTS_TOPIC": EVENTS_TOPIC,
         "NUDGE_LOG_LEVEL": "WARNING",
     }
+
+
+def pubsub_event(record: Mapping[str, Any]) -> CloudEvent:
+    """The CloudEvent a push subscription delivers for one event the Chat emulator published."""
+    message = dict(record["message"])
+    message["messageId"] = f"ws-{record['seq']}"
+    message["publishTime"] = message["attributes"]["ce-time"]
+    return CloudEvent(
+        {
+            "type": "google.cloud.pubsub.topic.v1.messagePublished",
+            "source": f"//pubsub.googleapis.com/{record['topic']}",
+            "id": message["messageId"],
+        },
+        {"message": message, "subscription": "projects/nudge-test/subscriptions/events"},
+    )
 
 
 def _features() -> list[Feature]:
@@ -266,6 +314,7 @@ def stack_factory(
         stops.append(chat.stop)
         calendar = CalendarEmulator(tokeninfo_url=oauth.tokeninfo_url).start()
         stops.append(calendar.stop)
+        meet_bridge.connect(calendar, chat)
         _seed(chat, calendar)
         env = _env(
             kind,
@@ -280,11 +329,12 @@ def stack_factory(
         reset_runtime()
         settings = Settings.from_env(env)
         services = build_services(settings, pacer=Pacer(interval=0, slack=0))
-        use_runtime(Runtime(settings, services=services, features=_features()))
+        jobs = CapturedJobs()
+        use_runtime(Runtime(settings, services=services, features=_features(), jobs=jobs))
         app = functions_framework.create_app("chat_app", str(_ROOT / "main.py"), "http")
         mode = "project_number" if kind == "legacy" else "addon"
         harness = ChatHarness(app.test_client(), dev_key(), certs, mode)
-        return MeetStack(kind, oauth, chat, calendar, harness)
+        return MeetStack(kind, oauth, chat, calendar, harness, jobs)
 
     try:
         yield build

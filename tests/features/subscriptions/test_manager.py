@@ -29,15 +29,23 @@ from shared.workspace.client import (
 from shared.workspace.families import (
     ALL_CHAT_EVENT_TYPES,
     DEFAULT_FAMILIES,
+    MEET_EVENT_TYPES,
     Family,
     app_scopes_for,
     event_types_for,
     families_of,
+    meet_user_scopes_for,
     user_scopes_for,
 )
 from shared.workspace.subscription_json import Subscription, duration, list_filter
 from shared.workspace.subscriptions import SubscriptionManager
-from shared.workspace.targets import chat_target, space_of_target
+from shared.workspace.targets import (
+    chat_target,
+    is_meet_target,
+    meet_space_of_target,
+    meet_target,
+    space_of_target,
+)
 from tests.features.subscriptions.kit import (
     ALEX,
     APPROVED_APP_SCOPES,
@@ -59,6 +67,7 @@ def emu() -> Iterator[ChatEmulator]:
         emulator.register_token("dev", user=DEV, scopes=READ)
         emulator.register_token("alex", user=ALEX, scopes=READ)
         emulator.register_token("dev-messages-only", user=DEV, scopes=["chat.messages.readonly"])
+        emulator.register_token("dev-meet", user=DEV, scopes=["meetings.space.readonly"])
         emulator.register_token(APPROVED_APP_TOKEN, kind="app", scopes=APPROVED_APP_SCOPES)
         yield emulator
 
@@ -117,6 +126,41 @@ def test_families_scopes_and_filters() -> None:
     assert duration(timedelta(milliseconds=1500)) == "1.5s"
     with pytest.raises(ValueError, match="space name"):
         chat_target("users/1")
+
+
+def test_meet_targets_types_and_scopes() -> None:
+    target = meet_target("spaces/jQCFfuBOdN5z")
+    assert target == "//meet.googleapis.com/spaces/jQCFfuBOdN5z"
+    assert meet_space_of_target(target) == "spaces/jQCFfuBOdN5z"
+    assert is_meet_target(target)
+    assert not is_meet_target(TARGET)
+    assert meet_space_of_target(TARGET) == space_of_target(target) == ""
+    assert meet_space_of_target("//meet.googleapis.com/spaces/a/b") == ""
+    with pytest.raises(ValueError, match="space name"):
+        meet_target("abc-mnop-xyz")
+    assert "google.workspace.meet.transcript.v2.fileGenerated" in MEET_EVENT_TYPES
+    assert meet_user_scopes_for() == (AUTH + "meetings.space.readonly",)
+    granted = [AUTH + "meetings.space.created"]
+    assert meet_user_scopes_for(granted) == (AUTH + "meetings.space.created",)
+
+
+def test_a_meet_space_is_subscribed_once_and_found_again(
+    manager_for: Callable[..., SubscriptionManager],
+) -> None:
+    manager = manager_for("dev-meet")
+    target = meet_target("spaces/jQCFfuBOdN5z")
+    types = ("google.workspace.meet.transcript.v2.fileGenerated",)
+    first, created = manager.create_or_find(
+        target=target, event_types=types, topic=TOPIC, include_resource=False
+    )
+    assert created
+    assert (first.target, first.event_types, first.include_resource) == (target, types, False)
+    again, created = manager.create_or_find(
+        target=target, event_types=types, topic=TOPIC, include_resource=False
+    )
+    assert (again.name, created) == (first.name, False)
+    assert manager.find(target) == again
+    assert manager.renew(first.name).name == first.name
 
 
 def test_subscription_reads_both_casings() -> None:
