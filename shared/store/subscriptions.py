@@ -28,6 +28,9 @@ class SubscriptionRecord:
     created_at: float = 0.0
     updated_at: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Epoch seconds after which Nudge deletes it instead of renewing it (0: never), e.g.
+    #: a Meet space watched only for the transcript of one meeting.
+    retire_after: float = 0.0
 
 
 class SubscriptionStore(Protocol):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.auth.errors import AuthorizationRequired
@@ -50,6 +51,8 @@ EVENT_TYPES: tuple[str, ...] = (TRANSCRIPT_READY, RECORDING_READY)
 WHY = "to post the transcript and recording links after your meeting"
 _KIND = {TRANSCRIPT_READY: "transcript", RECORDING_READY: "recording"}
 _CAS_ATTEMPTS = 5
+#: The Meet space is watched until this long after the meeting's start, then let go.
+RETIRE_AFTER = timedelta(days=2)
 
 
 class MeetingChanging(Exception):
@@ -177,6 +180,8 @@ def _keep_record(services: Services, meeting: ScheduledMeeting, sub: Subscriptio
             expire_time=sub.expire_time.timestamp() if sub.expire_time else 0.0,
             created_at=known.created_at if known is not None else now,
             updated_at=now,
+            # Transcripts and recordings come within hours of the meeting's end.
+            retire_after=max(meeting.start, now) + RETIRE_AFTER.total_seconds(),
         )
     )
 

@@ -214,7 +214,7 @@ def on_expiration_reminder(event: WorkspaceEvent, services: Services) -> None:
     if not isinstance(event, LifecycleEvent):
         return
     record = _live_record(services, event.subscription_name, event)
-    if record is None:
+    if record is None or _retired(services, record, _now(services)):
         return
     if record.state == "SUSPENDED":
         log.info("not renewing a suspended subscription", extra={"fields": _fields(record)})
@@ -232,7 +232,7 @@ def on_suspended(event: WorkspaceEvent, services: Services) -> None:
     if not isinstance(event, LifecycleEvent):
         return
     record = _live_record(services, event.subscription_name, event)
-    if record is None:
+    if record is None or _retired(services, record, _now(services)):
         return
     reason = event.reason
     try:
@@ -266,7 +266,7 @@ def on_expired(event: WorkspaceEvent, services: Services) -> None:
     if not isinstance(event, LifecycleEvent):
         return
     record = _live_record(services, event.subscription_name, event)
-    if record is None:
+    if record is None or _retired(services, record, _now(services)):
         return
     recreate(services, record, key=f"ended:{event.id}")
 
@@ -274,8 +274,34 @@ def on_expired(event: WorkspaceEvent, services: Services) -> None:
 # --- the tick ------------------------------------------------------------------------------
 
 
+def retire(services: Services, record: SubscriptionRecord) -> None:
+    """Delete a subscription whose time is over (``retire_after``), and forget it.
+
+    Best effort at Google: without the grant, or if it is gone, it just expires there.
+    """
+    try:
+        as_authority(services, record, lambda m: m.delete(record.name))
+    except (AuthorizationRequired, NotFound):
+        pass
+    except ApiError as exc:
+        if exc.retryable:
+            raise
+    services.subscriptions().delete_subscription(record.name)
+    log.info("retired a subscription whose time is over", extra={"fields": _fields(record)})
+
+
+def _retired(services: Services, record: SubscriptionRecord, now: float) -> bool:
+    """Whether ``record``'s time is over; if so it was retired (deleted) just now."""
+    if not record.retire_after or now < record.retire_after:
+        return False
+    retire(services, record)
+    return True
+
+
 def _renew_one(services: Services, record: SubscriptionRecord, *, now: float, left: float) -> str:
     """Renew (or, when it expired unnoticed, recreate) one record: what happened."""
+    if _retired(services, record, now):
+        return "done"
     if records.is_blocked(record) and record.expire_time > now:
         return "waiting"  # renewing needs the subscriber first; they were asked
     try:

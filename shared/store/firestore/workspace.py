@@ -125,7 +125,7 @@ class FirestoreEventLog:
 
 _SUBSCRIPTION_FIELDS = tuple(f.name for f in fields(SubscriptionRecord))
 _SUBSCRIPTION_TUPLES = frozenset({"event_types", "notes"})
-_SUBSCRIPTION_FLOATS = frozenset({"expire_time", "created_at", "updated_at"})
+_SUBSCRIPTION_FLOATS = frozenset({"expire_time", "created_at", "updated_at", "retire_after"})
 
 _SETTINGS_FIELDS = tuple(f.name for f in fields(SpaceSettings))
 _SETTINGS_TUPLES = frozenset({"watch_words"})

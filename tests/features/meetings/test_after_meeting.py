@@ -230,3 +230,23 @@ def test_where_jobs_cannot_run_a_ready_meeting_is_watched_at_once(
     stack.calendar.end_conference(meeting.meeting_code, transcript=True)
     assert stack.deliver_events() == 1
     assert len(stack.posts()) == 2
+
+
+def test_the_meet_subscription_is_let_go_after_the_meeting(meet_stack: Build) -> None:
+    from dataclasses import replace
+
+    stack = meet_stack("legacy")
+    stack.connect()
+    stack.say("/meet Review tomorrow at 2pm")
+    stack.run_jobs()
+    meeting = the_meeting(stack)
+    store = stack.services.subscriptions()
+    record = store.get_subscription(meeting.subscription)
+    assert record is not None
+    assert record.retire_after > meeting.start
+    # Days later (the meeting is over): its renewal time comes, and it is deleted instead.
+    store.put_subscription(replace(record, retire_after=1.0))
+    stack.chat.advance_time(7 * 24 * 3600 - 1800)
+    stack.deliver_events(stack.chat.published(clear=True))
+    assert store.get_subscription(meeting.subscription) is None
+    assert meeting.subscription not in [s["name"] for s in stack.chat.subscriptions()]
