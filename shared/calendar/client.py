@@ -1,7 +1,7 @@
 """``CalendarClient``: Calendar v3 (events, channels, settings) with retries and typed errors.
 
-Built like ``shared.workspace.client.WorkspaceEventsClient`` (see ``base.py``);
-Calendar's older error body is classified by ``errors.py``. The
+Built on ``shared.google.api.ApiClient``, like the Chat and Workspace Events
+clients; Calendar's older error body is classified by ``errors.py``. The
 ``api_endpoint`` replaces ``rootUrl + servicePath``, so it ends in
 ``calendar/v3/`` (REFERENCE-calendar.md §9.6).
 
@@ -24,13 +24,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from shared.calendar.base import ApiClient, Json
 from shared.calendar.errors import (
     SyncTokenExpired,
     execute_calendar,
@@ -39,12 +36,9 @@ from shared.calendar.errors import (
 )
 from shared.calendar.models import CalendarEvent, Channel, EventPage
 from shared.config import DEFAULT_CALENDAR_API_ENDPOINT
+from shared.google.api import ApiClient, Json
 from shared.google.errors import AlreadyExists, ApiError, NotFound
 from shared.google.paging import MAX_PAGES
-from shared.google.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    import google.auth.credentials
 
 log = logging.getLogger(__name__)
 
@@ -76,50 +70,16 @@ class CalendarClient(ApiClient):
 
     api = "calendar"
     version = "v3"
-
-    def __init__(
-        self,
-        credentials: google.auth.credentials.Credentials | None,
-        *,
-        endpoint: str = DEFAULT_CALENDAR_API_ENDPOINT,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-        http_factory: Callable[[], Any] | None = None,
-    ) -> None:
-        super().__init__(
-            credentials,
-            endpoint=endpoint,
-            timeout=timeout,
-            retry=retry,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            http_factory=http_factory,
-        )
+    default_endpoint = DEFAULT_CALENDAR_API_ENDPOINT
 
     def _resources(self, service: Any) -> _Resources:
         return _Resources(service)
 
-    def _run(
-        self,
-        method: str,
-        make_request: Callable[[_Resources], Any],
-        *,
-        target: str,
-        retryable: Callable[[ApiError, int], bool] = read_retryable,
-        deadline: float | None,
-    ) -> Json:
-        return self._call(
-            method,
-            make_request,
-            target=target,
-            retryable=retryable,
-            deadline=deadline,
-            executor=execute_calendar,
-        )
+    def _execute(self, request: Any, *, method: str, target: str, space: str | None) -> Json:
+        return execute_calendar(request, method=method, target=target)
+
+    def _retryable(self, error: ApiError, attempt: int) -> bool:
+        return read_retryable(error, attempt)
 
     # --- events.list --------------------------------------------------------------------------
 
@@ -163,7 +123,7 @@ class CalendarClient(ApiClient):
             params["timeMax"] = rfc3339(time_max)
         if order_by:
             params["orderBy"] = order_by
-        data = self._run(
+        data = self._call(
             "events.list",
             lambda r: r.events.list(**params),
             target=calendar_id,
@@ -191,9 +151,9 @@ class CalendarClient(ApiClient):
             raise ValueError("a sync token cannot be used with time_min")
         if time_min is not None:
             rfc3339(time_min)  # refuse a naive datetime now, not on the first next()
-        return self._pages(calendar_id, sync_token, time_min, max_results, deadline)
+        return self._sync_pages(calendar_id, sync_token, time_min, max_results, deadline)
 
-    def _pages(
+    def _sync_pages(
         self,
         calendar_id: str,
         sync_token: str | None,
@@ -228,7 +188,7 @@ class CalendarClient(ApiClient):
         self, calendar_id: str, event_id: str, *, deadline: float | None = None
     ) -> CalendarEvent:
         """``events.get`` (cancelled events too: get always returns them)."""
-        data = self._run(
+        data = self._call(
             "events.get",
             lambda r: r.events.get(calendarId=calendar_id, eventId=event_id),
             target=f"{calendar_id}/events/{event_id}",
@@ -272,7 +232,7 @@ class CalendarClient(ApiClient):
                 }
         params["body"] = event
         try:
-            data = self._run(
+            data = self._call(
                 "events.insert",
                 lambda r: r.events.insert(**params),
                 target=calendar_id,
@@ -311,7 +271,7 @@ class CalendarClient(ApiClient):
         }
         if conference:
             params["conferenceDataVersion"] = 1
-        data = self._run(
+        data = self._call(
             "events.patch",
             lambda r: r.events.patch(**params),
             target=f"{calendar_id}/events/{event_id}",
@@ -347,7 +307,7 @@ class CalendarClient(ApiClient):
             "token": token,
             "params": {"ttl": str(int(ttl_seconds))},  # a string (§1.2)
         }
-        data = self._run(
+        data = self._call(
             "events.watch",
             lambda r: r.events.watch(calendarId=calendar_id, body=body),
             target=calendar_id,
@@ -365,7 +325,7 @@ class CalendarClient(ApiClient):
         """``channels.stop``: ``True`` when stopped, ``False`` on a 404 (already gone, or not
         this user's and client's, §1.7), also when an earlier attempt's answer was lost."""
         try:
-            self._run(
+            self._call(
                 "channels.stop",
                 lambda r: r.channels.stop(body={"id": channel_id, "resourceId": resource_id}),
                 target=f"channels/{channel_id}",
@@ -380,7 +340,7 @@ class CalendarClient(ApiClient):
     def time_zone_setting(self, *, deadline: float | None = None) -> str | None:
         """The user's ``timezone`` setting, or ``None`` when it is not returned (404, §4)."""
         try:
-            data = self._run(
+            data = self._call(
                 "settings.get",
                 lambda r: r.settings.get(setting="timezone"),
                 target="users/me/settings/timezone",

@@ -3,7 +3,8 @@
 Calendar answers ``{"error": {"errors": [{"domain", "reason", "message"}],
 "code", "message"}}``, and a 403 may be a quota or a permission error, so the
 shared ``error_for_status`` (which reads the newer ``error.status``) is not
-enough here (REFERENCE-calendar.md §6):
+enough here; the rest of the status map is the shared ``error_class``
+(REFERENCE-calendar.md §6):
 
 - 403/429 ``rateLimitExceeded``/``userRateLimitExceeded``: ``CalendarRateLimited``,
   retried with backoff;
@@ -19,22 +20,18 @@ Google's reason string stays in ``ApiError.reason`` (``fullSyncRequired``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from shared.google.discovery import Json, execute
 from shared.google.errors import (
-    AlreadyExists,
     ApiError,
     Gone,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
     RateLimited,
-    Unauthenticated,
-    Unavailable,
+    error_class,
+    error_object,
+    text_field,
 )
-from shared.google.retry import parse_retry_after
+from shared.google.retry import parse_retry_after, throttled
 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 QUOTA_EXCEEDED = "quotaExceeded"
@@ -74,32 +71,18 @@ def throttled_only(error: ApiError, attempt: int) -> bool:
     """Rate limits only: the server refused before doing anything, so another try is safe."""
     if isinstance(error, CalendarRateLimited):
         return error.hot_retry
-    return error.status == 429
+    return throttled(error, attempt)
 
 
 def parse_calendar_error(content: bytes | str | None) -> tuple[str | None, str | None]:
     """``(reason, message)``: ``errors[0].reason`` (else ``error.status``) and the message."""
-    if not content:
-        return None, None
-    try:
-        payload: Any = json.loads(content)
-    except (TypeError, ValueError):
-        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-        return None, text.strip()[:300] or None
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if not isinstance(error, dict):
-        return None, None
-    reason: Any = None
+    error, text = error_object(content)
+    if error is None:
+        return None, text
     items = error.get("errors")
-    if isinstance(items, list) and items and isinstance(items[0], dict):
-        reason = items[0].get("reason")
-    if not isinstance(reason, str) or not reason:
-        reason = error.get("status")
-    message = error.get("message")
-    return (
-        reason if isinstance(reason, str) and reason else None,
-        message if isinstance(message, str) and message else None,
-    )
+    first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+    reason = text_field(first.get("reason")) or text_field(error.get("status"))
+    return reason, text_field(error.get("message"))
 
 
 def calendar_error(
@@ -115,22 +98,10 @@ def calendar_error(
     cls: type[ApiError]
     if status == 429 or (status == 403 and reason in RATE_REASONS | {QUOTA_EXCEEDED}):
         cls = CalendarRateLimited
-    elif status == 400:
-        cls = InvalidArgument
-    elif status == 401:
-        cls = Unauthenticated
-    elif status == 403:
-        cls = PermissionDenied
-    elif status == 404:
-        cls = NotFound
-    elif status == 409:
-        cls = AlreadyExists if reason == "duplicate" else ApiError
-    elif status == 410:
-        cls = SyncTokenExpired if method == "events.list" else Gone
-    elif status >= 500:
-        cls = Unavailable
+    elif status == 410 and method == "events.list":
+        cls = SyncTokenExpired
     else:
-        cls = ApiError
+        cls = error_class(status, already_exists=reason == "duplicate")
     return cls(
         message or f"HTTP {status}",
         status=status,

@@ -10,18 +10,11 @@ timeouts; Meet speaks the newer error shape, which the shared ``execute`` reads.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from shared.calendar.base import ApiClient, Json
 from shared.config import DEFAULT_MEET_API_ENDPOINT
-from shared.google.paging import all_items
-from shared.google.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    import google.auth.credentials
+from shared.google.api import ApiClient, Json
 
 
 def space_name(name_or_code: str) -> str:
@@ -55,29 +48,7 @@ class MeetClient(ApiClient):
 
     api = "meet"
     version = "v2"
-
-    def __init__(
-        self,
-        credentials: google.auth.credentials.Credentials | None,
-        *,
-        endpoint: str = DEFAULT_MEET_API_ENDPOINT,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-        http_factory: Callable[[], Any] | None = None,
-    ) -> None:
-        super().__init__(
-            credentials,
-            endpoint=endpoint,
-            timeout=timeout,
-            retry=retry,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            http_factory=http_factory,
-        )
+    default_endpoint = DEFAULT_MEET_API_ENDPOINT
 
     def _resources(self, service: Any) -> Any:
         records = service.conferenceRecords()
@@ -134,12 +105,10 @@ class MeetClient(ApiClient):
         )
 
     def _list(self, resource: str, method: str, key: str, params: Json) -> Iterator[Json]:
-        target = str(params.get("parent") or key)
-
-        def fetch(token: str | None) -> Json:
-            query = dict(params)
-            if token:
-                query["pageToken"] = token
-            return self._call(method, lambda r: r[resource].list(**query), target=target)
-
-        return all_items(fetch, key)
+        return self._pages(
+            method,
+            lambda r, query: r[resource].list(**query),
+            params,
+            target=str(params.get("parent") or key),
+            key=key,
+        )

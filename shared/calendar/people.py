@@ -10,18 +10,12 @@ People API speaks the newer error shape, which the shared ``execute`` reads.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from shared.calendar.base import ApiClient
 from shared.config import DEFAULT_PEOPLE_API_ENDPOINT
+from shared.google.api import ApiClient
 from shared.google.errors import NotFound
-from shared.google.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    import google.auth.credentials
 
 #: ``people.getBatchGet`` takes at most 200 resource names.
 BATCH_SIZE = 200
@@ -68,29 +62,7 @@ class PeopleClient(ApiClient):
 
     api = "people"
     version = "v1"
-
-    def __init__(
-        self,
-        credentials: google.auth.credentials.Credentials | None,
-        *,
-        endpoint: str = DEFAULT_PEOPLE_API_ENDPOINT,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-        http_factory: Callable[[], Any] | None = None,
-    ) -> None:
-        super().__init__(
-            credentials,
-            endpoint=endpoint,
-            timeout=timeout,
-            retry=retry,
-            clock=clock,
-            sleep=sleep,
-            rng=rng,
-            http_factory=http_factory,
-        )
+    default_endpoint = DEFAULT_PEOPLE_API_ENDPOINT
 
     def _resources(self, service: Any) -> Any:
         return service.people()

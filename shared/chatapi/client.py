@@ -1,9 +1,10 @@
 """``ChatClient``: the Chat REST API (v1) with retries, pacing and typed errors.
 
-Built on ``transport.ChatTransport``: google-api-python-client with the
-*bundled* discovery document, one service per client shared by every thread,
-each thread sending on its own ``AuthorizedHttp``. Everything goes in and comes
-out as the REST API's camelCase JSON dicts.
+Built on ``transport.ChatTransport`` (``shared.google.api.ApiClient``):
+google-api-python-client with the *bundled* discovery document, one service
+per client shared by every thread, each thread sending on its own
+``AuthorizedHttp``. Everything goes in and comes out as the REST API's
+camelCase JSON dicts.
 
 Safe retries: reads, PATCH and DELETE are retried on 429/5xx/timeouts. A
 ``messages.create`` always carries an idempotency key: your ``message_id``
@@ -23,8 +24,10 @@ from typing import Any
 from shared.chatapi.ids import is_client_message_id
 from shared.chatapi.names import given, mask, require_space, user_name
 from shared.chatapi.threads import threaded
-from shared.chatapi.transport import ChatTransport, Json
+from shared.chatapi.transport import ChatTransport
+from shared.google.api import Json
 from shared.google.errors import AlreadyExists
+from shared.google.retry import throttled
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,6 @@ class ChatClient(ChatTransport):
     and ``http_factory`` (one authorized httplib2-like object per thread) are
     injectable for tests.
     """
-
-    def __repr__(self) -> str:
-        return f"ChatClient(endpoint={self.endpoint!r})"
 
     # --- messages -----------------------------------------------------------------
 
@@ -91,7 +91,6 @@ class ChatClient(ChatTransport):
                 "messages.create",
                 lambda s: s.messages.create(**params),
                 target=space,
-                write=True,
                 deadline=deadline,
             )
         except AlreadyExists:
@@ -132,7 +131,6 @@ class ChatClient(ChatTransport):
             "messages.patch",
             lambda s: s.messages.patch(**params),
             target=name,
-            write=True,
         )
 
     def delete_message(self, name: str, *, force: bool = False) -> None:
@@ -144,7 +142,6 @@ class ChatClient(ChatTransport):
             "messages.delete",
             lambda s: s.messages.delete(**params),
             target=name,
-            write=True,
             gone_ok_on_retry=True,
         )
 
@@ -166,11 +163,13 @@ class ChatClient(ChatTransport):
             orderBy=order_by,
             showDeleted=show_deleted,
         )
-
-        def make(s: Any, *, token: str | None) -> Any:
-            return s.messages.list(**params, **({"pageToken": token} if token else {}))
-
-        return self._pages("messages.list", make, target=space, key="messages")
+        return self._pages(
+            "messages.list",
+            lambda s, query: s.messages.list(**query),
+            params,
+            target=space,
+            key="messages",
+        )
 
     # --- spaces -------------------------------------------------------------------
 
@@ -183,11 +182,13 @@ class ChatClient(ChatTransport):
     ) -> Iterator[Json]:
         """``spaces.list``: the spaces the caller is a member of, all pages."""
         params = given(pageSize=page_size, filter=filter)
-
-        def make(s: Any, *, token: str | None) -> Any:
-            return s.spaces.list(**params, **({"pageToken": token} if token else {}))
-
-        return self._pages("spaces.list", make, target="spaces", key="spaces")
+        return self._pages(
+            "spaces.list",
+            lambda s, query: s.spaces.list(**query),
+            params,
+            target="spaces",
+            key="spaces",
+        )
 
     def find_direct_message(self, user: str) -> Json:
         """``spaces.findDirectMessage``: the DM between the caller and ``users/{id}``.
@@ -221,11 +222,13 @@ class ChatClient(ChatTransport):
             showInvited=show_invited,
             showGroups=show_groups,
         )
-
-        def make(s: Any, *, token: str | None) -> Any:
-            return s.members.list(**params, **({"pageToken": token} if token else {}))
-
-        return self._pages("members.list", make, target=space, key="memberships")
+        return self._pages(
+            "members.list",
+            lambda s, query: s.members.list(**query),
+            params,
+            target=space,
+            key="memberships",
+        )
 
     def create_membership(
         self,
@@ -258,7 +261,7 @@ class ChatClient(ChatTransport):
             "members.create",
             lambda s: s.members.create(**params),
             target=space,
-            idempotent=False,
+            retryable=throttled,
         )
 
     def add_app(self, space: str) -> Json:

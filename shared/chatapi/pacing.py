@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from shared.google.errors import ApiError, RateLimited
-from shared.google.retry import RetryPolicy, call_with_retry
+from shared.google.retry import Retryable, RetryPolicy, call_with_retry
 
 T = TypeVar("T")
 
@@ -119,7 +119,7 @@ def paced_call(
     method: str,
     target: str | None = None,
     policy: RetryPolicy,
-    retryable: Callable[[ApiError, int], bool] | None = None,
+    retryable: Retryable | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,

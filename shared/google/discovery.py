@@ -3,8 +3,8 @@
 ``build_service`` makes a service with no network access (static discovery)
 whose requests each go out on the calling thread's own transport, because
 httplib2 is not thread-safe; ``execute`` runs one request and turns every
-failure into an ``ApiError``. The Chat, Workspace Events and Calendar clients
-all stand on these two. googleapiclient is imported only when a service is built.
+failure into an ``ApiError``. ``api.ApiClient``, under every Google API client
+here, stands on these two. googleapiclient is imported only when a service is built.
 """
 
 from __future__ import annotations

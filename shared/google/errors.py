@@ -123,8 +123,8 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def parse_error_body(content: bytes | str | None) -> tuple[str | None, str | None]:
-    """``(reason, message)`` from a Google JSON error body, or ``(None, None)``."""
+def error_object(content: bytes | str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """A Google JSON error body's ``error`` object, else ``None`` and a non-JSON body's text."""
     if not content:
         return None, None
     try:
@@ -133,14 +133,31 @@ def parse_error_body(content: bytes | str | None) -> tuple[str | None, str | Non
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
         return None, text.strip()[:300] or None
     error = payload.get("error") if isinstance(payload, dict) else None
-    if not isinstance(error, dict):
-        return None, None
-    reason = error.get("status")
-    message = error.get("message")
-    return (
-        reason if isinstance(reason, str) else None,
-        message if isinstance(message, str) else None,
-    )
+    return (error if isinstance(error, dict) else None), None
+
+
+def text_field(value: Any) -> str | None:
+    """``value`` if it is a non-empty string (a field of an error body), else ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
+def parse_error_body(content: bytes | str | None) -> tuple[str | None, str | None]:
+    """``(reason, message)`` from a Google JSON error body, or ``(None, None)``."""
+    error, text = error_object(content)
+    if error is None:
+        return None, text
+    return text_field(error.get("status")), text_field(error.get("message"))
+
+
+def error_class(status: int, *, already_exists: bool) -> type[ApiError]:
+    """The ``ApiError`` subclass for an HTTP error status.
+
+    A 409 is ``AlreadyExists`` only when ``already_exists`` (the body's reason
+    says so), else a plain ``ApiError``; an unlisted 5xx is ``Unavailable``.
+    """
+    if status == 409 and not already_exists:
+        return ApiError
+    return _BY_STATUS.get(status, Unavailable if status >= 500 else ApiError)
 
 
 def error_for_status(
@@ -155,10 +172,7 @@ def error_for_status(
     """The typed error for an HTTP error response."""
     reason, message = parse_error_body(content)
     reason = reason or _REASONS.get(status, "UNKNOWN")
-    if status == 409 and reason != "ALREADY_EXISTS":
-        cls: type[ApiError] = ApiError
-    else:
-        cls = _BY_STATUS.get(status, Unavailable if status >= 500 else ApiError)
+    cls = error_class(status, already_exists=reason == "ALREADY_EXISTS")
     return cls(
         message or f"HTTP {status}",
         status=status,

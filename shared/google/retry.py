@@ -1,7 +1,8 @@
 """Exponential backoff with full jitter, ``Retry-After`` and an overall deadline.
 
 ``RetryPolicy`` is the math (pure, testable with a seeded RNG);
-``call_with_retry`` is the loop every Google API client here uses.
+``call_with_retry`` is the loop every Google API client here uses, and
+``transient`` / ``throttled`` the two usual answers to "retry this error?".
 """
 
 from __future__ import annotations
@@ -19,6 +20,19 @@ from shared.google.errors import ApiError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: ``retryable(error, attempt)``: whether a failed attempt is worth another.
+Retryable = Callable[[ApiError, int], bool]
+
+
+def transient(error: ApiError, attempt: int) -> bool:
+    """429, 5xx and transport failures: for reads and idempotent writes (the default)."""
+    return error.retryable
+
+
+def throttled(error: ApiError, attempt: int) -> bool:
+    """429 only, which the server answers before doing anything: for other writes."""
+    return error.status == 429
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +103,7 @@ def call_with_retry(
     attempt: Callable[[int], T],
     *,
     policy: RetryPolicy,
-    retryable: Callable[[ApiError, int], bool] | None = None,
+    retryable: Retryable | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,

@@ -1,10 +1,11 @@
 """``WorkspaceEventsClient``: the Workspace Events API (v1) with retries, typed errors and LROs.
 
-Built like ``shared.chatapi.client.ChatClient``: google-api-python-client on
-the *bundled* ``workspaceevents.v1.json`` (static discovery, no network when
-building), one service per client shared by every thread, each thread sending
-on its own authorized httplib2 transport. googleapiclient is imported only
-when the first request is made, never when this module is.
+Built on ``shared.google.api.ApiClient``, like the Chat and Calendar clients:
+google-api-python-client on the *bundled* ``workspaceevents.v1.json`` (static
+discovery, no network when building), one service per client shared by every
+thread, each thread sending on its own authorized httplib2 transport.
+googleapiclient is imported only when the first request is made, never when
+this module is.
 
 Mutations (create, patch, reactivate, delete) return a long-running
 ``Operation``. ``wait`` turns one into its result: an operation that is already
@@ -23,28 +24,21 @@ resolves with ``list``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from shared.config import DEFAULT_WORKSPACE_EVENTS_ENDPOINT
-from shared.google.discovery import ThreadHttp, authorized_http, build_service, execute
-from shared.google.errors import ApiError, NotFound, Unavailable, error_for_status
-from shared.google.paging import all_items
-from shared.google.retry import RetryPolicy, call_with_retry
+from shared.google.api import ApiClient, ClientOptions, Json
+from shared.google.errors import ApiError, Unavailable, error_for_status
+from shared.google.retry import throttled
 
 if TYPE_CHECKING:
     import google.auth.credentials
 
 log = logging.getLogger(__name__)
-
-Json = dict[str, Any]
 
 #: ``google.rpc.Code`` (an operation's ``error.code``) -> the HTTP status Google maps it to.
 RPC_TO_HTTP: Mapping[int, int] = {
@@ -135,106 +129,38 @@ def result_of(operation: Mapping[str, Any], *, method: str, target: str) -> Json
     return out
 
 
-class WorkspaceEventsClient:
+@dataclass(frozen=True, slots=True)
+class _Api:
+    """The googleapiclient resources: subscriptions and operations."""
+
+    subscriptions: Any
+    operations: Any
+
+
+class WorkspaceEventsClient(ApiClient):
     """The Workspace Events API as the given credentials (a user's or the app's).
 
-    ``timeout`` bounds each HTTP attempt, ``retry`` each call's attempts and
-    time, ``poll`` how operations are waited on. ``clock``, ``sleep``, ``rng``
-    and ``http_factory`` (one authorized httplib2-like object per thread) are
-    injectable for tests.
+    ``poll`` says how operations are waited on; see ``ApiClient`` for the
+    other options (``timeout``, ``retry``, ``clock``, ``sleep``, ``rng``,
+    ``http_factory``).
     """
+
+    api = "workspaceevents"
+    version = "v1"
+    default_endpoint = DEFAULT_WORKSPACE_EVENTS_ENDPOINT
 
     def __init__(
         self,
         credentials: google.auth.credentials.Credentials | None,
         *,
-        endpoint: str = DEFAULT_WORKSPACE_EVENTS_ENDPOINT,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-        http_factory: Callable[[], Any] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if credentials is None and http_factory is None:
-            raise ValueError("credentials (or an http_factory) are needed")
-        self._credentials = credentials
-        self._http_factory = http_factory
-        self.endpoint = endpoint
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
+        super().__init__(credentials, **options)
         self.poll = poll or PollPolicy()
-        self._clock = clock
-        self._sleep = sleep
-        self._rng = rng
-        self._api: tuple[Any, Any] | None = None
-        self._api_lock = threading.Lock()
 
-    def __repr__(self) -> str:
-        return f"WorkspaceEventsClient(endpoint={self.endpoint!r})"
-
-    # --- plumbing -----------------------------------------------------------------
-
-    def _service(self) -> tuple[Any, Any]:
-        """``(subscriptions, operations)`` resources, built once and shared by every thread."""
-        api = self._api
-        if api is None:
-            with self._api_lock:
-                api = self._api
-                if api is None:
-                    service = build_service(
-                        "workspaceevents",
-                        "v1",
-                        endpoint=self.endpoint,
-                        http=ThreadHttp(self._new_http),
-                    )
-                    api = self._api = (service.subscriptions(), service.operations())
-        return api
-
-    def _new_http(self) -> Any:
-        if self._http_factory is not None:
-            return self._http_factory()
-        assert self._credentials is not None
-        return authorized_http(self._credentials, self.timeout)
-
-    def _call(
-        self,
-        method: str,
-        make_request: Callable[[Any, Any], Any],
-        *,
-        target: str,
-        idempotent: bool = True,
-        gone_ok_on_retry: bool = False,
-        deadline: float | None = None,
-    ) -> Json:
-        """One API method with retries; ``deadline`` (seconds) shortens the policy's."""
-        subscriptions, operations = self._service()
-
-        def attempt(n: int) -> Json:
-            try:
-                return execute(
-                    make_request(subscriptions, operations), method=method, target=target
-                )
-            except NotFound:
-                if gone_ok_on_retry and n > 1:
-                    return {}  # an earlier attempt did it; only its answer was lost
-                raise
-
-        def retryable(error: ApiError, n: int) -> bool:
-            return error.retryable if idempotent else error.status == 429
-
-        policy = self.retry
-        if deadline is not None and deadline < policy.deadline:
-            policy = dataclasses.replace(policy, deadline=max(deadline, 0.001))
-        return call_with_retry(
-            attempt,
-            policy=policy,
-            retryable=retryable,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
-        )
+    def _resources(self, service: Any) -> _Api:
+        return _Api(service.subscriptions(), service.operations())
 
     # --- subscriptions --------------------------------------------------------------
 
@@ -252,34 +178,35 @@ class WorkspaceEventsClient:
         target = str(subscription.get("targetResource", "subscriptions"))
         return self._call(
             "subscriptions.create",
-            lambda s, o: s.create(**params),
+            lambda r: r.subscriptions.create(**params),
             target=target,
-            idempotent=False,
+            retryable=throttled,
             deadline=deadline,
         )
 
     def get(self, name: str, *, deadline: float | None = None) -> Json:
         """``subscriptions.get``: the Subscription."""
         return self._call(
-            "subscriptions.get", lambda s, o: s.get(name=name), target=name, deadline=deadline
+            "subscriptions.get",
+            lambda r: r.subscriptions.get(name=name),
+            target=name,
+            deadline=deadline,
         )
 
     def list(self, filter: str, *, page_size: int | None = None) -> Iterator[Json]:
         """``subscriptions.list``, every page. ``filter`` is required by the API."""
         if not filter.strip():
             raise ValueError('list needs a filter with at least one event_types:"…"')
-
-        def fetch(token: str | None) -> Json:
-            params: Json = {"filter": filter}
-            if page_size is not None:
-                params["pageSize"] = page_size
-            if token:
-                params["pageToken"] = token
-            return self._call(
-                "subscriptions.list", lambda s, o: s.list(**params), target="subscriptions"
-            )
-
-        return all_items(fetch, "subscriptions")
+        params: Json = {"filter": filter}
+        if page_size is not None:
+            params["pageSize"] = page_size
+        return self._pages(
+            "subscriptions.list",
+            lambda r, query: r.subscriptions.list(**query),
+            params,
+            target="subscriptions",
+            key="subscriptions",
+        )
 
     def patch(
         self,
@@ -297,16 +224,19 @@ class WorkspaceEventsClient:
         if validate_only:
             params["validateOnly"] = True
         return self._call(
-            "subscriptions.patch", lambda s, o: s.patch(**params), target=name, deadline=deadline
+            "subscriptions.patch",
+            lambda r: r.subscriptions.patch(**params),
+            target=name,
+            deadline=deadline,
         )
 
     def reactivate(self, name: str, *, deadline: float | None = None) -> Json:
         """``subscriptions.reactivate`` (SUSPENDED -> ACTIVE): the Operation."""
         return self._call(
             "subscriptions.reactivate",
-            lambda s, o: s.reactivate(name=name, body={}),
+            lambda r: r.subscriptions.reactivate(name=name, body={}),
             target=name,
-            idempotent=False,
+            retryable=throttled,
             deadline=deadline,
         )
 
@@ -329,7 +259,7 @@ class WorkspaceEventsClient:
             params["validateOnly"] = True
         return self._call(
             "subscriptions.delete",
-            lambda s, o: s.delete(**params),
+            lambda r: r.subscriptions.delete(**params),
             target=name,
             gone_ok_on_retry=True,
             deadline=deadline,
@@ -340,7 +270,7 @@ class WorkspaceEventsClient:
     def get_operation(self, name: str, *, deadline: float | None = None) -> Json:
         """``operations.get``."""
         return self._call(
-            "operations.get", lambda s, o: o.get(name=name), target=name, deadline=deadline
+            "operations.get", lambda r: r.operations.get(name=name), target=name, deadline=deadline
         )
 
     def wait(
