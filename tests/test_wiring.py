@@ -191,3 +191,22 @@ def test_the_doors_hand_ticks_and_workspace_events_to_features() -> None:
     # An undecodable message is acknowledged (no exception), and nothing runs.
     workspace_events(pubsub_event({}, **{"ce-id": "x"}))
     assert len(seen) == 2
+
+
+def test_user_clients_are_built_once_per_credentials() -> None:
+    import google.oauth2.credentials
+
+    from shared.wiring import per_credentials
+
+    built: list[object] = []
+
+    def build(credentials: object) -> object:
+        built.append(credentials)
+        return object()
+
+    make = per_credentials(build)
+    ada = google.oauth2.credentials.Credentials(token="a")  # type: ignore[no-untyped-call]
+    bob = google.oauth2.credentials.Credentials(token="b")  # type: ignore[no-untyped-call]
+    assert make(ada) is make(ada)
+    assert make(bob) is not make(ada)
+    assert built == [ada, bob]
