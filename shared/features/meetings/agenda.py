@@ -26,7 +26,7 @@ from shared.features.meetings.cards import agenda_reply
 from shared.features.meetings.notify import dm_of
 from shared.features.meetings.posts import Meeting
 from shared.features.meetings.scopes import READ
-from shared.google.errors import ApiError
+from shared.google.errors import ApiError, NotFound, PermissionDenied
 from shared.services import Services
 from shared.store.calendars import CalendarLink, LinkState
 
@@ -94,6 +94,12 @@ def agendas(tick: Tick, services: Services) -> TickReport:
                 skipped += 1
         except AuthorizationRequired:
             skipped += 1  # the sync marks the link broken and tells the user
+        except (PermissionDenied, NotFound) as exc:
+            skipped += 1  # its space refused it (Nudge was removed): this day is skipped
+            log.warning(
+                "could not post an agenda where it goes",
+                extra={"fields": {"user": link.user, "error": str(exc)[:200]}},
+            )
         except ApiError as exc:
             failed += 1
             log.warning(
