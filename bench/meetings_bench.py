@@ -13,9 +13,9 @@ credentials and parameters, no store work), so the ratio (Nudge / bare) is
 Nudge's work beyond the network; Calendar API calls (the emulator's
 ``api_requests``) beside the fewest pages, ceil(events / 2500). ``met`` also
 needs the store right: 1,000 pending posts, then the 10 changes reflected.
-Credentials go the production way, nothing overridden: the fake OAuth server
-runs on loopback, its consent flow yields a grant stored with
-``UserGrants.save``, ``UserGrants.call`` refreshes it, and the emulator
+Credentials go the production way, nothing overridden (``bench.calendar_process``):
+the fake OAuth server runs on loopback, its consent flow yields a grant stored
+with ``UserGrants.save``, ``UserGrants.call`` refreshes it, and the emulator
 (``--tokeninfo-url``) introspects the access token. The link was connected
 "yesterday" (``full_synced_at`` set), so the one-off "connected" DM is not sent.
 
@@ -33,22 +33,17 @@ engine are printed alongside.
 
 from __future__ import annotations
 
-import base64
 import math
-import secrets
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bench.emulator_process import emulator, free_port, get_json, post_json
+from bench.calendar_process import api_calls, calendar_emulator, connected
+from bench.emulator_process import emulator, get_json, post_json
 from bench.record import Record, percentile
 
 if TYPE_CHECKING:
@@ -58,7 +53,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ROOT = Path(__file__).resolve().parents[1]
 LATENCY_MS = 50
 ZONE = "Europe/Berlin"
 EVENTS = 1000
@@ -69,61 +63,7 @@ SYNC_USER = "users/100000000000000000042"
 SYNC_EMAIL = "bench@example.com"
 
 
-# --- the Calendar emulator ------------------------------------------------------------------
-
-
-@contextmanager
-def calendar_emulator(*, latency_ms: int, tokeninfo_url: str) -> Iterator[str]:
-    """The Calendar emulator's root URL (``…/``), in a fresh process on a free loopback port."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    command = [
-        sys.executable, "-m", "devkit.emulator.calendar", "--host", "127.0.0.1",
-        "--port", str(port), "--latency-ms", str(latency_ms), "--tokeninfo-url", tokeninfo_url,
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not _up(url):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the Calendar emulator did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _up(url: str) -> bool:
-    """Whether the emulator at ``url`` answers its health check."""
-    try:
-        return bool(get_json(url + "_emulator/health")["ok"])
-    except OSError:
-        return False
-
-
-def _api_calls(url: str) -> int:
-    return int(get_json(url + "_emulator/stats")["api_requests"])
-
-
-def _refresh_token(oauth: Any, scope: str) -> str:
-    """A refresh token for ``scope`` through the fake server's consent flow and code exchange."""
-    from devkit.oauth_server import follow_once
-    from shared.auth.endpoints import exchange_code
-
-    redirect = "http://127.0.0.1/oauth/callback"
-    query = urllib.parse.urlencode(
-        {"response_type": "code", "client_id": oauth.client_id, "redirect_uri": redirect,
-         "scope": scope, "access_type": "offline", "state": "bench"}
-    )  # fmt: skip
-    location = follow_once(f"{oauth.auth_url}?{query}")[1]
-    code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
-    grant = exchange_code(oauth.token_url, code=code, redirect_uri=redirect,
-                          client_id=oauth.client_id, client_secret=oauth.client_secret)  # fmt: skip
-    assert grant.refresh_token, "the fake OAuth server issued no refresh token"
-    return grant.refresh_token
+# --- calendar sync ----------------------------------------------------------------------------
 
 
 def _event(n: int, start: datetime) -> dict[str, Any]:
@@ -140,9 +80,9 @@ def _event(n: int, start: datetime) -> dict[str, Any]:
 
 def _timed(url: str, run: Callable[[], T]) -> tuple[float, int, T]:
     """``(wall seconds, Calendar API calls, result)`` of ``run()``."""
-    calls, started = _api_calls(url), time.perf_counter()
+    calls, started = api_calls(url), time.perf_counter()
     result = run()
-    return time.perf_counter() - started, _api_calls(url) - calls, result
+    return time.perf_counter() - started, api_calls(url) - calls, result
 
 
 def _bare_sync(client: Any, sync_token: str | None, time_min: datetime) -> str:
@@ -160,34 +100,6 @@ def _pending(services: Services, user: str) -> dict[str, Reminder]:
 
     found = pending_meetings(services, user)
     return {p.id: p for p in found if p.state is ReminderState.ACTIVE}
-
-
-def _connected(oauth: Any, url: str, database: Path) -> tuple[Services, Any]:
-    """Services for a user with a stored grant and an ACTIVE link with no sync token; and the
-    refreshed credentials (the refresh and the emulator's tokeninfo lookup happen here)."""
-    from shared.calendar.client import CalendarClient
-    from shared.config import Settings
-    from shared.features.meetings.scopes import READ
-    from shared.store.calendars import CalendarLink, LinkState
-    from shared.wiring import build_services
-
-    settings = Settings.from_env(
-        {**oauth.settings_env(),
-         "NUDGE_TOKEN_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-         "NUDGE_DATABASE": str(database), "NUDGE_CALENDAR_API_ENDPOINT": url + "calendar/v3/",
-         "NUDGE_VERIFY_REQUESTS": "false", "NUDGE_LOG_LEVEL": "WARNING"}
-    )  # fmt: skip
-    services = build_services(settings)
-    services.grants().save(SYNC_USER, _refresh_token(oauth, READ), [READ], SYNC_EMAIL)
-    before = time.time() - 86400  # connected yesterday: no "connected" DM (a Chat post)
-    services.calendars().add_link(
-        CalendarLink(user=SYNC_USER, state=LinkState.ACTIVE, email=SYNC_EMAIL,
-                     full_synced_at=before, created_at=before)
-    )  # fmt: skip
-    credentials = services.grants().call(SYNC_USER, [READ], lambda c: c)
-    # googleapiclient's import and first build, outside the clock.
-    CalendarClient(credentials, endpoint=settings.calendar_api_endpoint).list_events(max_results=1)
-    return services, credentials
 
 
 def calendar_sync_1k_events() -> Iterator[Record]:
@@ -215,7 +127,9 @@ def calendar_sync_1k_events() -> Iterator[Record]:
                 return str(post_json(control + "/events", {"event": _event(n, start)})["id"])
 
             ids = [create(n, base + timedelta(minutes=30 * n)) for n in range(EVENTS)]
-            services, credentials = _connected(oauth, url, Path(tmp, "nudge.db"))
+            services, credentials = connected(
+                oauth, url, Path(tmp, "nudge.db"), user=user, email=SYNC_EMAIL
+            )
             now = datetime.now(UTC)
             endpoint = services.settings.calendar_api_endpoint
             time_min = now - FULL_SYNC_LOOKBACK

@@ -3,7 +3,8 @@
 Follows REFERENCE.md §3.1-3.2: server-assigned names, ``thread.threadKey``
 threads (scoped per app), ``messageReplyOption``, ``requestId`` idempotency,
 client-assigned ``messageId`` names, ``updateMask`` and ``allowMissing``
-upserts, ``force`` deletes, and ``list`` with ``filter``/``orderBy``/paging.
+upserts, ``force`` deletes, and ``list`` with ``filter``/``orderBy``/paging
+(the filter and order grammar: ``message_query``).
 Callers validate query and body against the discovery document first; this
 module checks the semantics. Every public method runs under ``state.lock``.
 """
@@ -16,16 +17,9 @@ from typing import Any
 
 from devkit.emulator.auth import Principal
 from devkit.emulator.errors import ApiError, denied, invalid, not_found
+from devkit.emulator.message_query import message_filter, order_desc
 from devkit.emulator.paging import decode_token, encode_token, fingerprint, page_size
-from devkit.emulator.state import (
-    Space,
-    State,
-    StoredMessage,
-    Thread,
-    conflict,
-    parse_rfc3339,
-    rfc3339,
-)
+from devkit.emulator.state import Space, State, StoredMessage, Thread, conflict, rfc3339
 
 Json = dict[str, Any]
 
@@ -338,8 +332,8 @@ class MessageService:
         with self.state.lock:
             self._space_for(principal, parent)
             size = page_size(query, DEFAULT_PAGE_SIZE)
-            descending = _order_desc(query.get("orderBy", ""))
-            matches = _filter(query.get("filter", ""))
+            descending = order_desc(query.get("orderBy", ""))
+            matches = message_filter(query.get("filter", ""))
             show_deleted = bool(query.get("showDeleted"))
             print_ = fingerprint(parent, query.get("filter", ""), descending, show_deleted)
             offset = decode_token(query.get("pageToken"), print_)
@@ -354,52 +348,3 @@ class MessageService:
             if offset + size < len(rows):
                 out["nextPageToken"] = encode_token(offset + size, print_)
             return out
-
-
-def _order_desc(order_by: str) -> bool:
-    text = " ".join(order_by.split())
-    if not text:
-        return False
-    field, _, direction = text.partition(" ")
-    if field not in ("create_time", "createTime") or direction.upper() not in ("", "ASC", "DESC"):
-        raise invalid(
-            f"Invalid order_by: {order_by!r}. Use 'create_time asc' or 'create_time desc'."
-        )
-    return direction.upper() == "DESC"
-
-
-_CLAUSE_TIME = re.compile(r'create_time\s*(>=|<=|>|<)\s*"([^"]+)"')
-_CLAUSE_THREAD = re.compile(r'thread\.name\s*=\s*"?(spaces/[^/\s"]+/threads/[^/\s"]+)"?')
-
-
-def _filter(text: str) -> Any:
-    """A predicate for ``create_time > "…" AND thread.name = spaces/S/threads/T`` filters."""
-    checks: list[Any] = []
-    threads = 0
-    for clause in (c.strip() for c in re.split(r"\s+AND\s+", text.strip()) if c.strip()):
-        if found := _CLAUSE_TIME.fullmatch(clause):
-            op, raw = found.groups()
-            try:
-                bound = parse_rfc3339(raw)
-            except ValueError:
-                raise invalid(f"Invalid filter: bad timestamp {raw!r}.") from None
-            checks.append(_time_check(op, bound))
-        elif found := _CLAUSE_THREAD.fullmatch(clause):
-            threads += 1
-            wanted = found.group(1)
-            checks.append(lambda m, wanted=wanted: m.thread == wanted)
-        else:
-            raise invalid(f"Invalid filter: {text!r}.")
-    if threads > 1:
-        raise invalid("Invalid filter: only one thread.name may be given.")
-    return lambda m: all(check(m) for check in checks)
-
-
-def _time_check(op: str, bound: Any) -> Any:
-    if op == ">":
-        return lambda m: m.created > bound
-    if op == "<":
-        return lambda m: m.created < bound
-    if op == ">=":
-        return lambda m: m.created >= bound
-    return lambda m: m.created <= bound

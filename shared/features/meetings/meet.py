@@ -94,12 +94,8 @@ def _message_key(event: CommandEvent) -> str:
 )
 def meet_command(event: CommandEvent, ctx: Context) -> Response:
     from shared.features.meetings import meet_cards
-    from shared.features.meetings.meet_parse import (
-        MeetError,
-        mentioned_people,
-        parse_meet,
-        with_mentions,
-    )
+    from shared.features.meetings.meet_guests import mentioned_people, with_mentions
+    from shared.features.meetings.meet_parse import MeetError, parse_meet
     from shared.google.errors import ApiError
 
     user, private = event.user.name, _private(event)

@@ -252,7 +252,7 @@ class Filled:
 
 def read_guests(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     """``(guests, not addresses)`` of a Guests field: ``Ada <ada@x.org>, bob@x.org; …``."""
-    from shared.features.meetings.meet_parse import is_email
+    from shared.features.meetings.meet_guests import is_email
 
     guests: list[tuple[str, str]] = []
     bad: list[str] = []
@@ -274,7 +274,8 @@ def read_guests(text: str) -> tuple[list[tuple[str, str]], list[str]]:
 
 def read_form(form: FormInputs, carried: Draft, *, now: datetime) -> Filled:
     """The submission's fields, checked; ``carried`` is what the submit button carried."""
-    from shared.features.meetings.meet_parse import MAX_TITLE, is_email
+    from shared.features.meetings.meet_guests import is_email
+    from shared.features.meetings.meet_parse import MAX_TITLE
 
     title = form.text("title").strip()
     start = form.datetime("when")

@@ -6,12 +6,9 @@ WHEN is the reminders' one-off grammar (``shared.schedules.when``): "tomorrow at
 3pm", "on Friday at 10:30", "in 2 hours". LENGTH is elapsed time ("45m", "1h",
 "90 minutes", "1.5 hours"): 30 minutes when not given, 5 minutes to 24 hours.
 GUESTS are @mentions, email addresses and "everyone" (or "the space"), joined by
-spaces, commas or "and". A mention elsewhere in the line invites that person too.
-
-Chat writes a mention as ``@Name`` text plus a ``USER_MENTION`` annotation;
-``with_mentions`` turns each into ``<users/ID>`` first, and only those people
-count (a typed ``<users/all>`` is just text). Wall-clock phrases need the user's
-zone: without one, ``start`` is ``None`` (``needs_zone``). Pure code: ``now`` is given.
+spaces, commas or "and". A mention elsewhere in the line invites that person too
+(mentions and guests: ``meet_guests``). Wall-clock phrases need the user's zone:
+without one, ``start`` is ``None`` (``needs_zone``). Pure code: ``now`` is given.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.chat.events.models import Message
+from shared.features.meetings.meet_guests import MENTION, Guests, guest_list, mention
 from shared.schedules import lexicon as lx
 from shared.schedules.errors import GrammarError
 from shared.schedules.recurrence import Repeat, repeat
@@ -36,20 +33,11 @@ MAX_TITLE = 300
 MAX_TEXT = 1500
 #: Guests one meeting may invite (mentions, addresses and members together).
 MAX_GUESTS = 100
-#: Chat's ``@all``.
-ALL_USERS = "users/all"
 EXAMPLE_TITLE = "Design review"
 EXAMPLE_WHEN = "tomorrow at 3pm"
 EXAMPLE = f"/meet {EXAMPLE_TITLE} {EXAMPLE_WHEN} for 45m"
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
-_MENTION = re.compile(r"<(users/[^<>\s]+)>")
 _QUOTED = re.compile(r"\"([^\"]*)\"|“([^”]*)”")
-_EVERYONE = frozenset({"everyone", "everybody", "@everyone", "@all", "here", "@here"})
-_EVERYONE_PAIRS = frozenset({("the", "space"), ("this", "space"), ("the", "room")})
-_SELF = frozenset({"me", "myself"})
-_JOINS = frozenset({"and", "&", "+"})
 _TIMEISH = re.compile(r"[\d:/.-]+(st|nd|rd|th|am|pm|a|p)?")
 _TIME_WORDS = frozenset(
     {"at", "on", "in", "the", "of", "and", "next", "this", "am", "pm", "noon", "midnight"}
@@ -89,100 +77,7 @@ class MeetRequest:
         return self.start is None
 
 
-# --- mentions ------------------------------------------------------------------------------
-
-
-def mentioned_people(message: Message | None) -> dict[str, str]:
-    """``users/ID -> display name`` of every person (not app) mentioned in ``message``."""
-    found: dict[str, str] = {}
-    for annotation in message.annotations if message is not None else ():
-        user = annotation.user
-        if annotation.type != "USER_MENTION" or user is None or user.is_bot:
-            continue
-        if user.name != ALL_USERS:
-            found.setdefault(user.name, user.display_name)
-    return found
-
-
-def with_mentions(argument: str, message: Message | None) -> str:
-    """``argument`` with each mentioned person's ``@Name`` replaced by ``<users/ID>``, ``@all``
-    by ``everyone`` and apps' mentions by nothing. The annotation's span is tried first."""
-    if message is None:
-        return argument
-    text = message.text
-    for annotation in message.annotations:
-        user = annotation.user
-        if annotation.type != "USER_MENTION" or user is None:
-            continue
-        start, end = annotation.start_index, annotation.start_index + annotation.length
-        spans = []
-        if 0 <= start < end <= len(text) and text[start] == "@":
-            spans.append(text[start:end])
-        if user.display_name:
-            spans.append("@" + user.display_name)
-        token = "everyone" if user.name == ALL_USERS else "" if user.is_bot else f"<{user.name}>"
-        for span in spans:
-            if span in argument:
-                argument = argument.replace(span, f" {token} ", 1)
-                break
-    return argument
-
-
 # --- the parts of a line -----------------------------------------------------------------
-
-
-def is_email(text: str) -> bool:
-    return len(text) <= 254 and EMAIL.fullmatch(text) is not None
-
-
-def _mention(word: str, people: Mapping[str, str]) -> str | None:
-    match = _MENTION.fullmatch(word)
-    return match[1] if match and match[1] in people else None
-
-
-@dataclass
-class _Guests:
-    people: list[str]
-    emails: list[str]
-    everyone: bool = False
-
-
-def _guest_at(words: Sequence[str], i: int, people: Mapping[str, str], into: _Guests) -> int:
-    """How many words from ``i`` name one guest (0: none), added to ``into``."""
-    word = lx.at(words, i)
-    user = _mention(word, people)
-    if user is not None:
-        into.people.append(user)
-        return 1
-    if is_email(word.strip("<>")):
-        into.emails.append(word.strip("<>"))
-        return 1
-    if word in _EVERYONE:
-        into.everyone = True
-        return 1
-    if (word, lx.at(words, i + 1)) in _EVERYONE_PAIRS:
-        into.everyone = True
-        return 2
-    if list(words[i : i + 3]) == ["all", "of", "us"]:
-        into.everyone = True
-        return 3
-    return 1 if word in _SELF else 0
-
-
-def _guest_list(
-    words: Sequence[str], i: int, people: Mapping[str, str], into: _Guests
-) -> int | None:
-    """The end of a guest list starting at ``i`` (after "with"), or ``None`` when none starts."""
-    taken = _guest_at(words, i, people, into)
-    if not taken:
-        return None
-    j = i + taken
-    while True:
-        k = j + (lx.at(words, j) in _JOINS)
-        more = _guest_at(words, k, people, into)
-        if not more:
-            return j
-        j = k + more
 
 
 def example(title: str = "", when: str = EXAMPLE_WHEN) -> str:
@@ -327,7 +222,7 @@ def _readable(err: MeetError, people: Mapping[str, str]) -> MeetError:
     def name(match: re.Match[str]) -> str:
         return "@" + (people[match[1]] or "someone") if match[1] in people else match[0]
 
-    return MeetError(_MENTION.sub(name, err.message), example=_MENTION.sub(name, err.example))
+    return MeetError(MENTION.sub(name, err.message), example=MENTION.sub(name, err.example))
 
 
 def parse_meet(
@@ -361,12 +256,12 @@ def _parse(
     quoted, rest = _quoted(text)
     tokens = lx.tokenize(rest)
     words = [t.text for t in tokens]
-    guests = _Guests([], [])
+    guests = Guests([], [])
     length: timedelta | None = None
     kept: list[lx.Token] = []
     k = 0
     while k < len(words):
-        if words[k] == "with" and (end := _guest_list(words, k + 1, people, guests)):
+        if words[k] == "with" and (end := guest_list(words, k + 1, people, guests)):
             k = end
             continue
         if words[k] == "for" and length is None:
@@ -379,7 +274,7 @@ def _parse(
             if found is not None:
                 length, k = found
                 continue
-        user = _mention(words[k], people)
+        user = mention(words[k], people)
         if user is not None:
             guests.people.append(user)
         kept.append(tokens[k])

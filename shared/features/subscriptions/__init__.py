@@ -1,6 +1,7 @@
 """Subscriptions: ``/subscribe`` and ``/unsubscribe``, and keeping Workspace subscriptions alive.
 
 ``commands`` serves the commands, their dialog and the *Reauthorize* button;
+``subscribing`` reads what to watch and creates (or finds) the subscription;
 ``lifecycle`` handles ``expirationReminder``, ``suspended`` and ``expired``
 events and renews subscriptions on every tick; ``principals`` acts as the user
 or the app that authorized a subscription; ``records`` and ``cards`` hold what

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.chat.events.models import Annotation, Message, User, UserType
+from shared.features.meetings.meet_guests import mentioned_people, with_mentions
 from shared.features.meetings.meet_parse import (
     DEFAULT_LENGTH,
     MeetError,
     MeetRequest,
-    mentioned_people,
     parse_meet,
     start_of,
-    with_mentions,
 )
 
 # Wednesday 10 June 2026, 17:00 in Berlin (CEST), 11:00 in New York (EDT).

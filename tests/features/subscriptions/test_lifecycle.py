@@ -15,7 +15,7 @@ import pytest
 
 from shared.core.ticks import Tick
 from shared.features.subscriptions import lifecycle, records
-from shared.features.subscriptions.commands import Choice, subscribe
+from shared.features.subscriptions.subscribing import Choice, subscribe
 from shared.store.subscriptions import SubscriptionRecord
 from shared.workspace.models import LifecycleEvent
 from tests.features.subscriptions.kit import (
