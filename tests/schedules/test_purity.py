@@ -70,7 +70,7 @@ def test_the_help_path_never_loads_the_grammar() -> None:
     }
     out = subprocess.run(
         [sys.executable, "-c", probe],
-        cwd=PACKAGE.parents[2],
+        cwd=PACKAGE.parents[1],  # the repository root, where main.py is
         env=env,
         capture_output=True,
         text=True,
