@@ -33,7 +33,10 @@ def card_reply(event: Event, ctx: Context, note: str = "") -> Reply:
     from shared.features.meetings.settings import settings_card
 
     link = ctx.services.calendars().get_link(event.user.name)
-    card = settings_card(link, space=event.space, now=ctx.services.clock(), note=note)
+    granted = scopes.READ in ctx.services.grants().granted_scopes(event.user.name)
+    card = settings_card(
+        link, space=event.space, now=ctx.services.clock(), note=note, granted=granted
+    )
     return Reply(cards=(card,), private=not event.space.is_dm)
 
 

@@ -67,11 +67,13 @@ def _ago(then: float, now: datetime) -> str:
     return f"{minutes // 60} h ago"
 
 
-def status(link: CalendarLink | None, now: datetime) -> str:
-    """Where the connection stands, as card HTML."""
+def status(link: CalendarLink | None, now: datetime, *, granted: bool = False) -> str:
+    """Where the connection stands, as card HTML (``granted``: read access is there)."""
     if link is None:
         return "Not connected. Connect your Google Calendar to get a reminder before each meeting."
     if link.state is LinkState.PENDING:
+        if granted:
+            return "Connecting: reading your calendar for the first time."
         return "Waiting for your permission to read your calendar (check the sign-in prompt)."
     if link.state is LinkState.BROKEN:
         return f"⚠️ Disconnected: {escape_html(link.note or 'access was lost')}. Connect again."
@@ -88,14 +90,23 @@ def status(link: CalendarLink | None, now: datetime) -> str:
 
 
 def settings_card(
-    link: CalendarLink | None, *, space: Space, now: datetime, note: str = ""
+    link: CalendarLink | None,
+    *,
+    space: Space,
+    now: datetime,
+    note: str = "",
+    granted: bool = False,
 ) -> Card:
-    """The ``/meetings`` card for ``link`` opened in ``space``."""
+    """The ``/meetings`` card for ``link`` opened in ``space`` (``granted``: see ``status``)."""
     widgets: list[Widget] = []
     if note:
         widgets.append(DecoratedText(text=note, start_icon=Icon(material="info"), wrap_text=True))
     widgets.append(
-        DecoratedText(text=status(link, now), start_icon=Icon(material="event"), wrap_text=True)
+        DecoratedText(
+            text=status(link, now, granted=granted),
+            start_icon=Icon(material="event"),
+            wrap_text=True,
+        )
     )
     if link is None or link.state is not LinkState.ACTIVE:
         label = (

@@ -263,3 +263,16 @@ def test_an_unknown_reminders_zone_is_learned_from_the_calendar(
     assert prefs is not None
     assert prefs.zone == "America/New_York"
     assert not [m for m in stack.posts() if "Heads-up" in str(m.get("text"))]
+
+
+def test_connecting_says_so_until_the_first_sync_ran(
+    make_stack: Callable[..., MeetingsStack],
+) -> None:
+    stack = make_stack()
+    asked = stack.say("/meetings connect")
+    assert not asked.cards, "no grant yet: a consent prompt, not the card"
+    stack.consent(asked.raw)
+    card = stack.say("/meetings connect")
+    assert "Connecting: reading your calendar for the first time." in card.card_text()
+    stack.run_jobs()
+    assert "Connected as dev@example.com" in stack.say("/meetings").card_text()
