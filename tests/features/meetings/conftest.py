@@ -15,7 +15,7 @@ import base64
 import secrets
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -215,7 +215,9 @@ def settings_env(
     database: Path,
     push_url: str | None,
     kind: str,
+    command_ids: Mapping[str, int] = COMMAND_IDS,
 ) -> dict[str, str]:
+    """The settings of a stack on the emulators, verified as Chat's ``kind`` of event."""
     if kind == "legacy":
         verification = {
             "NUDGE_CHAT_AUDIENCE": PROJECT_NUMBER,
@@ -231,7 +233,7 @@ def settings_env(
     env = {
         **oauth.settings_env(),
         **verification,
-        "NUDGE_COMMAND_IDS": ",".join(f"{k}={v}" for k, v in COMMAND_IDS.items()),
+        "NUDGE_COMMAND_IDS": ",".join(f"{k}={v}" for k, v in command_ids.items()),
         "NUDGE_TOKEN_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "NUDGE_DATABASE": str(database),
         "NUDGE_PUBLIC_URL": ENDPOINT_URL,

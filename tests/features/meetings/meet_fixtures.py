@@ -18,7 +18,6 @@ test module uses it through a two-line fixture::
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import secrets
@@ -36,7 +35,6 @@ from cloudevents.http.event import CloudEvent
 from devkit.certs_server import CertsServer
 from devkit.devkey import DevKey
 from devkit.emulator import ChatEmulator, meet_bridge
-from devkit.emulator.auth import DEFAULT_APP_TOKEN
 from devkit.emulator.calendar import CalendarEmulator
 from devkit.oauth_server import OAuthServer
 from devkit.sample_events import Persona, addon_message_event, legacy_message_event
@@ -54,8 +52,8 @@ from shared.wiring import (
     runtime,
     use_runtime,
 )
-from tests.features.meetings.conftest import CapturedJobs, job_event
-from tests.scenarios.conftest import ADDON_SA, ENDPOINT_URL, PROJECT_NUMBER, ChatHarness
+from tests.features.meetings.conftest import CapturedJobs, job_event, settings_env
+from tests.scenarios.conftest import ChatHarness
 from tests.scenarios.test_reminders_kit import (
     Answer,
     Button,
@@ -224,35 +222,26 @@ def _env(
     certs: CertsServer,
     database: Path,
 ) -> dict[str, str]:
-    if kind == "legacy":
-        verification = {
-            "NUDGE_CHAT_AUDIENCE": PROJECT_NUMBER,
-            "NUDGE_CHAT_CERTS_URL": certs.certs_url,
+    env = settings_env(
+        oauth=oauth,
+        chat=chat,
+        calendar=calendar,
+        certs=certs,
+        database=database,
+        push_url=None,
+        kind=kind,
+        command_ids=COMMAND_IDS,
+    )
+    env.update(
+        {
+            "NUDGE_PROJECT_ID": "nudge-test",
+            "NUDGE_PEOPLE_API_ENDPOINT": calendar.url,
+            "NUDGE_MEET_API_ENDPOINT": calendar.meet_url,
+            "NUDGE_WORKSPACE_EVENTS_ENDPOINT": chat.url,
+            "NUDGE_EVENTS_TOPIC": EVENTS_TOPIC,
         }
-    else:
-        verification = {
-            "NUDGE_CHAT_AUDIENCE": ENDPOINT_URL,
-            "NUDGE_OIDC_CERTS_URL": certs.certs_url,
-            "NUDGE_ADDON_SERVICE_ACCOUNT": ADDON_SA,
-            "NUDGE_APP_FORMAT": "addon",
-        }
-    return {
-        **oauth.settings_env(),
-        **verification,
-        "NUDGE_PROJECT_ID": "nudge-test",
-        "NUDGE_COMMAND_IDS": ",".join(f"{k}={v}" for k, v in COMMAND_IDS.items()),
-        "NUDGE_TOKEN_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "NUDGE_DATABASE": str(database),
-        "NUDGE_PUBLIC_URL": ENDPOINT_URL,
-        "NUDGE_CHAT_API_ENDPOINT": chat.url,
-        "NUDGE_CHAT_API_TOKEN": DEFAULT_APP_TOKEN,
-        "NUDGE_CALENDAR_API_ENDPOINT": calendar.calendar_url,
-        "NUDGE_PEOPLE_API_ENDPOINT": calendar.url,
-        "NUDGE_MEET_API_ENDPOINT": calendar.meet_url,
-        "NUDGE_WORKSPACE_EVENTS_ENDPOINT": chat.url,
-        "NUDGE_EVENTS_TOPIC": EVENTS_TOPIC,
-        "NUDGE_LOG_LEVEL": "WARNING",
-    }
+    )
+    return env
 
 
 def pubsub_event(record: Mapping[str, Any]) -> CloudEvent:
