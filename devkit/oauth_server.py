@@ -195,6 +195,31 @@ class OAuthServer(LoopbackServer):
             raise ValueError("consent_url does not point at this server")
         return follow_once(consent_url, timeout=timeout)[1]
 
+    def issue_refresh_token(self, scopes: Iterable[str], *, user: str | None = None) -> str:
+        """Consent to ``scopes`` (as ``users/{id}`` ``user``, else the current account) and
+        exchange the code at ``/token``, as an app's OAuth callback would: the refresh token.
+        """
+        if user is not None:
+            self.set_user(user.removeprefix("users/"))
+        redirect = "http://127.0.0.1:9/oauth/callback"
+        client = {"client_id": self.client_id or "", "redirect_uri": redirect}
+        query = urllib.parse.urlencode(
+            {**client, "response_type": "code", "scope": " ".join(scopes), "access_type": "offline"}
+        )
+        location = self.authorize(f"{self.auth_url}?{query}")
+        code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
+        form = {
+            **client,
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_secret": self.client_secret or "",
+        }
+        data = urllib.parse.urlencode(form).encode()
+        # This server's own loopback URL.
+        with urllib.request.urlopen(self.token_url, data=data, timeout=5) as response:  # noqa: S310
+            token: str = json.loads(response.read())["refresh_token"]
+        return token
+
 
 def follow_once(url: str, *, timeout: float = 5.0) -> tuple[int, str]:
     """GET ``url`` (loopback only) without following redirects: ``(status, Location)``."""

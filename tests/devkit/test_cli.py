@@ -132,34 +132,6 @@ def oauth() -> Iterator[OAuthServer]:
         yield server
 
 
-def _refresh_token(oauth: OAuthServer, scopes: list[str]) -> str:
-    """Consent at the fake Google and exchange the code, as the /connect flow would."""
-    redirect = "http://127.0.0.1:9/oauth/callback"
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": CLIENT_ID,
-            "redirect_uri": redirect,
-            "scope": " ".join(scopes),
-            "access_type": "offline",
-        }
-    )
-    location = oauth.authorize(f"{oauth.auth_url}?{query}")
-    code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
-    form = urllib.parse.urlencode(
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        }
-    ).encode()
-    with urllib.request.urlopen(oauth.token_url, data=form, timeout=5) as response:
-        token: str = json.loads(response.read())["refresh_token"]
-    return token
-
-
 def test_members_add_app_as_user_with_stored_grant(
     env: Callable[..., None], oauth: OAuthServer, nudge: Nudge, tmp_path: Path
 ) -> None:
@@ -182,7 +154,7 @@ def test_members_add_app_as_user_with_stored_grant(
 
         # Store the grant exactly as the app does: sealed with NUDGE_TOKEN_KEY in SQLite.
         scope = SCOPES + "chat.memberships.app"
-        refresh = _refresh_token(oauth, [scope, "openid"])
+        refresh = oauth.issue_refresh_token([scope, "openid"])
         settings = Settings.from_env({"NUDGE_TOKEN_KEY": key, "NUDGE_DATABASE": str(database)})
         store = build_backend(settings)
         sealed = TokenCipher.from_setting(key).seal(refresh, aad=DEV)

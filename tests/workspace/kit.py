@@ -29,6 +29,7 @@ import functions_framework
 from cloudevents.http.event import CloudEvent
 from flask.testing import FlaskClient
 
+from devkit.oauth_server import OAuthServer
 from functions.workspace_events import workspace_events
 from shared.core.feature import Feature
 from shared.services import Services
@@ -230,39 +231,13 @@ DEV_USER = "users/100000000000000000001"  # the emulator's seeded member of spac
 MEMBERSHIPS = "https://www.googleapis.com/auth/chat.memberships"
 
 
-def grant(oauth: Any, settings: Any, user: str, scopes: tuple[str, ...]) -> None:
+def grant(oauth: OAuthServer, settings: Any, user: str, scopes: tuple[str, ...]) -> None:
     """Store ``user``'s grant for ``scopes`` as the consent flow would: a real code exchange at
     the fake OAuth server, so the Chat emulator accepts the tokens refreshed from it."""
-    import urllib.parse
-    import urllib.request
-
     from shared.auth.grants import UserGrants
     from shared.store.sqlite import SqliteBackend
 
-    redirect = "http://127.0.0.1:9/oauth/callback"
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": CLIENT_ID,
-            "redirect_uri": redirect,
-            "scope": " ".join(scopes),
-            "access_type": "offline",
-            "state": "s",
-        }
-    )
-    location = oauth.authorize(f"{oauth.auth_url}?{query}")
-    code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
-    form = urllib.parse.urlencode(
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        }
-    ).encode()
-    with urllib.request.urlopen(oauth.token_url, data=form, timeout=10) as response:
-        refresh = json.loads(response.read())["refresh_token"]
+    refresh = oauth.issue_refresh_token(scopes)
     backend = SqliteBackend(settings.database)
     try:
         UserGrants(settings, backend.tokens).save(user, refresh, scopes, "dev@example.com")

@@ -10,12 +10,9 @@ real ``workspace_events`` door, wrapped as Pub/Sub delivers them.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
-import urllib.parse
-import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,40 +66,11 @@ def settings_env(oauth: OAuthServer, emulator: ChatEmulator, database: Path) -> 
     }
 
 
-def refresh_token(oauth: OAuthServer, user: str, scopes: Iterable[str]) -> str:
-    """Consent at the fake Google as ``user`` and exchange the code, as /connect would."""
-    oauth.set_user(user.removeprefix("users/"))
-    redirect = "http://127.0.0.1:9/oauth/callback"
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": CLIENT_ID,
-            "redirect_uri": redirect,
-            "scope": " ".join(scopes),
-            "access_type": "offline",
-        }
-    )
-    location = oauth.authorize(f"{oauth.auth_url}?{query}")
-    code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
-    form = urllib.parse.urlencode(
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        }
-    ).encode()
-    with urllib.request.urlopen(oauth.token_url, data=form, timeout=5) as response:
-        token: str = json.loads(response.read())["refresh_token"]
-    return token
-
-
 def grant(
     services: Services, oauth: OAuthServer, user: str, scopes: Sequence[str] = READ_SCOPES
 ) -> None:
     """Store ``user``'s grant for ``scopes`` exactly as the consent callback does (sealed)."""
-    token = refresh_token(oauth, user, scopes)
+    token = oauth.issue_refresh_token(scopes, user=user)
     services.grants().save(user, token, scopes, f"{user.removeprefix('users/')}@example.com")
 
 
