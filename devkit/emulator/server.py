@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import FrameType
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -22,7 +19,7 @@ from devkit.emulator.inspection import seed_space, space_messages, space_transcr
 from devkit.emulator.quotas import Quotas
 from devkit.emulator.state import DEFAULT_SPACE
 from devkit.emulator.workspace_inspection import join_as, post_as, react_as
-from devkit.loopback import LoopbackServer
+from devkit.loopback import LoopbackServer, wait_for_stop
 
 DEFAULT_PORT = 8090
 
@@ -308,12 +305,6 @@ def serve(
         pubsub_host=pubsub_host,
         events_topic=events_topic,
     )
-    done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
     emulator.start()
     print(
         f"Chat API emulator listening on {emulator.url}  (quotas {'on' if quotas else 'off'})\n"
@@ -324,13 +315,9 @@ def serve(
         flush=True,
     )
     try:
-        while not done.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop()
     finally:
         emulator.stop()
-        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

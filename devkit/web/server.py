@@ -16,18 +16,15 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import signal
 import socket
 import sys
-import threading
 import webbrowser
 from collections.abc import Mapping, Sequence
-from types import FrameType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from devkit.devkey import DevKey, load_or_create
-from devkit.loopback import LoopbackServer
+from devkit.loopback import LoopbackServer, wait_for_stop
 from devkit.web.app import WebApp
 from devkit.web.exchanges import ExchangeLog
 from devkit.web.options import DEFAULT_PORT, DESCRIPTION, PORT_VARIABLE, add_arguments
@@ -163,12 +160,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 3
-    done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
     emulator = simulator.simulator.emulator
     print(
         f"Nudge web simulator: {simulator.url}\n"
@@ -186,13 +177,10 @@ def run(args: argparse.Namespace) -> int:
     if args.open:
         webbrowser.open(simulator.url)
     try:
-        while not done.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        print(flush=True)
+        if wait_for_stop():
+            print(flush=True)
     finally:
         simulator.stop()
-        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

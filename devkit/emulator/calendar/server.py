@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import FrameType
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -18,7 +15,7 @@ from devkit.emulator.calendar.app import CalendarApp
 from devkit.emulator.calendar.channels import PushConfig
 from devkit.emulator.calendar.control import UNCHANGED, Control
 from devkit.emulator.calendar.core import DEFAULT_TOKEN, CalendarCore, UserTokens
-from devkit.loopback import LoopbackServer
+from devkit.loopback import LoopbackServer, wait_for_stop
 
 DEFAULT_PORT = 8094
 Json = dict[str, Any]
@@ -231,12 +228,6 @@ class CalendarEmulator(LoopbackServer):
 def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, **kwargs: Any) -> int:
     """Run the emulator in the foreground until Ctrl-C or SIGTERM."""
     emulator = CalendarEmulator(host, port, **kwargs)
-    done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
     emulator.start()
     print(
         f"Calendar API emulator listening on {emulator.url}\n"
@@ -248,13 +239,9 @@ def serve(host: str = "127.0.0.1", port: int = DEFAULT_PORT, **kwargs: Any) -> i
         flush=True,
     )
     try:
-        while not done.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop()
     finally:
         emulator.stop()
-        signal.signal(signal.SIGTERM, previous)
     return 0
 
 
